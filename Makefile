@@ -1,0 +1,32 @@
+# Two commands: `make report` and `make test`. Each sets itself up in .venv.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: report test demo lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 wird benötigt")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/integrationsmonitor demo
+
+report: demo
+	$(BIN)/integrationsmonitor report --all
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check lib tests benchmarks
+
+bench: demo
+	$(BIN)/python benchmarks/bench_render.py
+
+clean:
+	rm -rf $(VENV) outputs/*/ outputs/.tmp-* 

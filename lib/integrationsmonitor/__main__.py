@@ -1,0 +1,5 @@
+import sys
+
+from integrationsmonitor.cli import main
+
+sys.exit(main())

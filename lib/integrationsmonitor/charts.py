@@ -1,0 +1,106 @@
+"""Charts for the reports: matplotlib, German labels, colour-blind-safe colours (Okabe–Ito)
+with hatching so that they also read in black-and-white print. Returned as SVG data URIs so
+that HTML stays self-contained and WeasyPrint embeds them as vectors."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers; must precede pyplot
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from integrationsmonitor import formatting as fmt  # noqa: E402
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with common colour-vision
+# deficiencies.
+OKABE_ITO = {"orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
+             "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00",
+             "reddish_purple": "#CC79A7", "grey": "#999999", "black": "#000000"}
+GROUP_STYLE = {
+    "umgesetzt": (OKABE_ITO["bluish_green"], ""),
+    "laufend": (OKABE_ITO["sky_blue"], "///"),
+    "offen": (OKABE_ITO["orange"], "..."),
+}
+# Yellow is left out of lines: too faint on white.
+LINE_COLOURS = [OKABE_ITO[c] for c in ("blue", "orange", "bluish_green", "vermillion",
+                                       "reddish_purple", "sky_blue")]
+LINE_STYLES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1))]
+MARKERS = ["o", "s", "^", "D", "v", "P"]
+
+plt.rcParams.update({
+    "font.family": "DejaVu Sans",  # ships with matplotlib: the same glyphs on every machine
+    "font.size": 9,
+    "svg.fonttype": "path",
+    "svg.hashsalt": "integrationsmonitor",  # stable element IDs, reproducible SVG
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "hatch.linewidth": 0.6,
+})
+
+percent_axis = FuncFormatter(lambda x, _pos: fmt.percent(x, 0))
+
+
+def to_data_uri(fig: plt.Figure) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode()).decode()
+
+
+def implementation_bars(rates: pd.DataFrame, labels: dict[str, str],
+                        group_labels: dict[str, str]) -> str:
+    """Stacked horizontal bars per AK and overall: shares umgesetzt / laufend / offen.
+
+    Args:
+        rates: output of :func:`measure_status.implementation_rates`.
+        labels: bar labels by ak_id ("Gesamt" included).
+        group_labels: legend labels by status group.
+    """
+    data = rates.iloc[::-1]  # first AK on top
+    fig, ax = plt.subplots(figsize=(7.2, 0.42 * len(data) + 1.0))
+    left = pd.Series(0.0, index=data.index)
+    for group, (colour, hatch) in GROUP_STYLE.items():
+        share = (data[group] / data["base"].where(data["base"] > 0)).fillna(0)
+        ax.barh([labels[a] for a in data["ak_id"]], share, left=left, color=colour, hatch=hatch,
+                edgecolor="white", linewidth=0.5, label=group_labels[group])
+        left += share
+    for y, (_, row) in enumerate(data.iterrows()):
+        if pd.notna(row["rate"]):
+            ax.text(1.01, y, fmt.percent(row["rate"], 0), va="center", fontsize=8)
+    ax.set_xlim(0, 1.08)
+    ax.xaxis.set_major_formatter(percent_axis)
+    ax.set_xlabel("Anteil an den Maßnahmen (ohne entfallene und zur Zeit nicht lösbare)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.45, -0.16), ncol=3, frameon=False,
+              fontsize=8)
+    return to_data_uri(fig)
+
+
+def rate_history(history: pd.DataFrame, labels: dict[str, str], period_labels: dict[str, str]
+                 ) -> str:
+    """Lines of the Umsetzungsquote per AK and overall across periods.
+
+    Args:
+        history: columns period, ak_id, rate (ak_id "Gesamt" for the whole concept).
+    """
+    fig, ax = plt.subplots(figsize=(7.2, 3.0))
+    periods = sorted(history["period"].unique())
+    x = range(len(periods))
+    for i, (ak_id, grp) in enumerate(history.groupby("ak_id", sort=False)):
+        grp = grp.set_index("period").reindex(periods)
+        total = ak_id == "Gesamt"
+        ax.plot(x, grp["rate"], label=labels[ak_id], linestyle=LINE_STYLES[i % len(LINE_STYLES)],
+                marker=MARKERS[i % len(MARKERS)], markersize=4,
+                color=OKABE_ITO["black"] if total else LINE_COLOURS[i % len(LINE_COLOURS)],
+                linewidth=2.2 if total else 1.2)
+    ax.set_xticks(list(x), [period_labels[p] for p in periods])
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(percent_axis)
+    ax.set_ylabel("Umsetzungsquote")
+    ax.grid(axis="y", linewidth=0.4, alpha=0.6)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    return to_data_uri(fig)

@@ -1,0 +1,154 @@
+"""The command line: ``integrationsmonitor demo | template | import-status | import-decisions |
+report``. Messages are German; errors exit with status 1 and say what to fix."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from integrationsmonitor.errors import InputError
+
+DEFAULT_DATABASE = "data/integrationsmonitor.duckdb"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="integrationsmonitor",
+        description="Integrationsmonitor: Statusbögen, Datenbasis und Sachstandsberichte zum "
+                    "Integrationskonzept.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="BEFEHL")
+
+    d = sub.add_parser("demo", help="synthetische Demo-Daten erzeugen und importieren")
+    d.add_argument("--out", type=Path, help="Zielordner (Standard: data/demo)")
+    d.add_argument("--seed", type=int, help="Startwert des Zufallsgenerators")
+
+    t = sub.add_parser("template", help="Statusbögen (xlsx) für ein Halbjahr erzeugen")
+    t.add_argument("period", metavar="ZEITRAUM", help="z. B. 2019-H1")
+    t.add_argument("--out", type=Path, help="Zielordner (Standard: data/vorlagen/ZEITRAUM)")
+    t.add_argument("--database", default=DEFAULT_DATABASE,
+                   help=f"Datenbasis für die Vorbelegung (Standard: {DEFAULT_DATABASE})")
+    t.add_argument("--concept", help="Konzeptkatalog (YAML)")
+    t.add_argument("--decisions", action="store_true",
+                   help="zusätzlich ein leeres Register der Steuerungsentscheidungen anlegen")
+
+    i = sub.add_parser("import-status", help="ausgefüllte Statusbögen importieren")
+    i.add_argument("period", metavar="ZEITRAUM")
+    i.add_argument("files", metavar="DATEI", nargs="+", type=Path)
+    i.add_argument("--database", default=DEFAULT_DATABASE)
+    i.add_argument("--concept")
+
+    e = sub.add_parser("import-decisions", help="Register der Steuerungsentscheidungen importieren")
+    e.add_argument("file", metavar="DATEI", type=Path)
+    e.add_argument("--database", default=DEFAULT_DATABASE)
+    e.add_argument("--concept")
+
+    r = sub.add_parser("report", help="Notebooks ausführen, Bericht als HTML und PDF erzeugen")
+    g = r.add_mutually_exclusive_group(required=True)
+    g.add_argument("period", metavar="ZEITRAUM", nargs="?")
+    g.add_argument("--all", action="store_true", help="alle Halbjahre aus params/")
+    r.add_argument("--out", type=Path, help="Ausgabeordner (Standard: outputs)")
+    r.add_argument("--database", help="andere Datenbasis als in der Parameterdatei")
+    r.add_argument("--notebooks", type=Path, help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"demo": _demo, "template": _template, "import-status": _import_status,
+                "import-decisions": _import_decisions, "report": _report}[args.command](args)
+    except InputError as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # e.g. a period outside the term
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 1
+
+
+def _catalogue(args):
+    from integrationsmonitor.catalogue import DEFAULT_CONCEPT, load_catalogue
+
+    return load_catalogue(getattr(args, "concept", None) or DEFAULT_CONCEPT)
+
+
+def _demo(args) -> int:
+    from integrationsmonitor.demo import DEFAULT_SEED, generate_demo
+
+    db = generate_demo(args.out, seed=args.seed if args.seed is not None else DEFAULT_SEED)
+    print(f"Demo-Daten erzeugt und importiert: {db}")
+    return 0
+
+
+def _template(args) -> int:
+    from integrationsmonitor.decisions import REGISTER_NAME, write_register
+    from integrationsmonitor.measure_status import write_templates
+    from integrationsmonitor.paths import project_root, resolve
+    from integrationsmonitor.periods import Period
+
+    catalogue = _catalogue(args)
+    period = Period.parse(args.period)
+    out = args.out or project_root() / "data" / "vorlagen" / period.id
+    paths = write_templates(resolve(args.database), catalogue, period, out)
+    if args.decisions:
+        paths.append(write_register(out / REGISTER_NAME, catalogue))
+    for path in paths:
+        print(f"geschrieben: {path}")
+    return 0
+
+
+def _import_status(args) -> int:
+    from integrationsmonitor.measure_status import import_status
+    from integrationsmonitor.paths import resolve
+    from integrationsmonitor.periods import Period
+
+    sheets = import_status(resolve(args.database), _catalogue(args), Period.parse(args.period),
+                           args.files)
+    for s in sheets:
+        print(f"importiert: {s.file} – AK {s.ak_id}, {len(s.status)} Maßnahmen, "
+              f"{len(s.kpis)} Kennzahlen")
+    print(f"Datenbasis: {resolve(args.database)}")
+    return 0
+
+
+def _import_decisions(args) -> int:
+    from integrationsmonitor.decisions import import_register
+    from integrationsmonitor.paths import resolve
+
+    decisions = import_register(resolve(args.database), _catalogue(args), args.file)
+    print(f"importiert: {len(decisions)} Steuerungsentscheidungen aus {args.file.name}")
+    return 0
+
+
+def _report(args) -> int:
+    from tqdm import tqdm
+
+    from integrationsmonitor.params import all_params_files
+    from integrationsmonitor.render import RenderError, chain_notebooks, render_period
+
+    periods = [p.stem for p in all_params_files()] if args.all else [args.period]
+    overrides = {"database": str(args.database)} if args.database else {}
+    n_steps = len(periods) * (len(chain_notebooks(args.notebooks)) + 1)
+    failed = []
+    with tqdm(total=n_steps, desc="Berichte", unit="Schritt", file=sys.stderr,
+              disable=None) as bar:
+        for period in periods:
+            try:
+                result = render_period(
+                    period, out_root=args.out, notebooks=args.notebooks, overrides=overrides,
+                    on_notebook=lambda name, p=period: (bar.set_postfix_str(f"{p} {name}"),
+                                                        bar.update(1)))
+                bar.update(1)
+                tqdm.write(f"{period}: {result.html} und {result.pdf.name} geschrieben")
+            except RenderError as exc:
+                failed.append(period)
+                tqdm.write(f"Fehler: Bericht {period} nicht erstellt; die bisherige Ausgabe "
+                           f"bleibt erhalten.\n{exc}", file=sys.stderr)
+    if failed:
+        print(f"Fehlgeschlagen: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

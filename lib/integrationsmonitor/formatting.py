@@ -1,0 +1,77 @@
+"""German number and date formats for everything a person reads (1.234,5 · 31.12.2019)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.dates import format_date as _babel_date
+from babel.numbers import format_decimal
+from babel.numbers import format_percent as _babel_percent
+
+LOCALE = "de_DE"
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    """A number in German notation, e.g. ``number(1234.5, 1) == "1.234,5"``; missing → "–".
+
+    >>> number(1234.5, 1)
+    '1.234,5'
+    >>> number(None)
+    '–'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(_round_half_up(value, decimals), format=fmt, locale=LOCALE)
+
+
+def _round_half_up(value: float | int, decimals: int) -> Decimal:
+    """Commercial rounding (kaufmännisches Runden), as official statistics publish: 0,25 → 0,3.
+
+    The value is taken by its shortest decimal representation, so 41.25 rounds to 41.3.
+    """
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+
+
+def percent(share: float | None, decimals: int = 1) -> str:
+    """A share (0–1) as German percent, e.g. ``percent(0.4125) == "41,3 %"``.
+
+    >>> percent(0.4125)
+    '41,3\\xa0%'
+    """
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return "–"
+    return number(float(Decimal(repr(float(share))) * 100), decimals) + "\xa0%"
+
+
+def date(value: dt.date | None) -> str:
+    """A date as dd.mm.yyyy, e.g. ``date(dt.date(2019, 12, 31)) == "31.12.2019"``.
+
+    >>> date(dt.date(2019, 12, 31))
+    '31.12.2019'
+    """
+    if value is None:
+        return "–"
+    return _babel_date(value, format="dd.MM.yyyy", locale=LOCALE)
+
+
+def long_date(value: dt.date) -> str:
+    """A date written out, e.g. "31. Dezember 2019".
+
+    >>> long_date(dt.date(2019, 12, 31))
+    '31. Dezember 2019'
+    """
+    return _babel_date(value, format="d. MMMM yyyy", locale=LOCALE)
+
+
+def parse_date(text: str) -> dt.date:
+    """Parse a German (dd.mm.yyyy) or ISO (yyyy-mm-dd) date; raises ValueError otherwise."""
+    text = text.strip()
+    for fmt in ("%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"„{text}“ ist kein Datum (erwartet TT.MM.JJJJ)")

@@ -1,0 +1,98 @@
+"""Small HTML building blocks for report sections (tables, status badges, notes).
+
+Every section function returns an :class:`HtmlBlock`; Jupyter shows it through ``_repr_html_``,
+and nbconvert carries it into the report unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import pandas as pd
+
+CHANGE_SYMBOLS = {
+    "vorwärts": ("▲", "vorwärts"),
+    "rückwärts": ("▼", "rückwärts"),
+    "unverändert": ("=", "unverändert"),
+    "geändert": ("◆", "geändert"),
+    "neu": ("●", "neu erfasst"),
+    "fehlt": ("!", "keine Meldung"),
+}
+
+
+@dataclass(frozen=True)
+class HtmlBlock:
+    """A piece of report HTML that Jupyter displays as such."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+    def __add__(self, other: HtmlBlock) -> HtmlBlock:
+        return HtmlBlock(self.html + other.html)
+
+
+def join(blocks: Sequence[HtmlBlock | str]) -> HtmlBlock:
+    return HtmlBlock("".join(str(b) for b in blocks))
+
+
+def text(value: Any) -> str:
+    """Escaped text; missing values become an empty string."""
+    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+        return ""
+    return escape(str(value))
+
+
+def status_badge(code: str | None, label: str) -> str:
+    css = code if isinstance(code, str) else "keine"
+    return f'<span class="status status-{escape(css)}">{escape(label)}</span>'
+
+
+def change_badge(change: str) -> str:
+    symbol, word = CHANGE_SYMBOLS[change]
+    return (f'<span class="change change-{escape(change)}"><span aria-hidden="true">{symbol}'
+            f"</span> {escape(word)}</span>")
+
+
+Column = tuple[str, str, Callable[[pd.Series], str]]
+
+
+def table(rows: pd.DataFrame, columns: Sequence[Column], caption: str | None = None,
+          css_class: str = "", legend: str | None = None, numeric: Sequence[str] = ()) -> HtmlBlock:
+    """An HTML table. Each column is (key, German header, cell function of the row → HTML).
+
+    Cells are produced by the given functions, so every formatting rule stays with the
+    caller; ``numeric`` names the keys of right-aligned columns.
+    """
+    head = "".join(f'<th scope="col" class="{"num" if key in numeric else ""}">{escape(h)}</th>'
+                   for key, h, _ in columns)
+    body = []
+    for _, row in rows.iterrows():
+        cells = "".join(f'<td class="{"num" if key in numeric else ""}">{fn(row)}</td>'
+                        for key, _, fn in columns)
+        body.append(f"<tr>{cells}</tr>")
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    leg = f'<p class="legend">{legend}</p>' if legend else ""
+    return HtmlBlock(f'<table class="report-table {css_class}">{cap}<thead><tr>{head}</tr>'
+                     f'</thead><tbody>{"".join(body)}</tbody></table>{leg}')
+
+
+def note(message: str, kind: str = "info") -> HtmlBlock:
+    return HtmlBlock(f'<p class="note note-{kind}">{message}</p>')
+
+
+def heading(level: int, title: str, anchor: str | None = None) -> str:
+    ident = f' id="{escape(anchor)}"' if anchor else ""
+    return f"<h{level}{ident}>{escape(title)}</h{level}>"
+
+
+def figure(svg_data_uri: str, alt: str, caption: str) -> HtmlBlock:
+    return HtmlBlock(f'<figure><img src="{svg_data_uri}" alt="{escape(alt)}"/>'
+                     f"<figcaption>{escape(caption)}</figcaption></figure>")

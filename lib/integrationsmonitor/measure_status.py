@@ -1,0 +1,219 @@
+"""Measure status in the data basis: import of returned workbooks, history, and the views the
+report needs (counts by status, implementation rate, change since the previous period)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from integrationsmonitor.catalogue import Catalogue
+from integrationsmonitor.database import connect, log_import, transaction
+from integrationsmonitor.errors import InputError, Problem
+from integrationsmonitor.periods import Period, ReportingCalendar
+from integrationsmonitor.status_workbook import StatusSheet, read_status_workbook, write_template
+
+STATUS_COLUMNS = ["period", "measure_id", "ak_id", "status", "progress_pct", "sachstand",
+                  "financing", "responsible"]
+
+
+def import_status(database: str | Path, catalogue: Catalogue, period: Period,
+                  files: Sequence[str | Path]) -> list[StatusSheet]:
+    """Import returned status workbooks of one period into the data basis, all or nothing.
+
+    Every file is read and checked before anything is written; one bad file stops the whole
+    import and the data basis stays as it was. A workbook replaces the earlier import of the
+    same period and AK; other periods and AKs are kept.
+
+    Raises:
+        InputError: listing the problems of every file, or two workbooks for the same AK.
+    """
+    ReportingCalendar.of(catalogue).check(period)
+    if not files:
+        raise InputError(Problem("(keine Datei)", "keine Statusbögen zum Import angegeben"))
+    sheets, problems = [], []
+    for f in files:
+        try:
+            sheets.append(read_status_workbook(Path(f), catalogue, period))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    by_ak: dict[str, str] = {}
+    for sheet in sheets:
+        if sheet.ak_id in by_ak:
+            problems.append(Problem(sheet.file, f"zweiter Bogen für AK {sheet.ak_id} im selben "
+                                    f"Import (schon aus {by_ak[sheet.ak_id]})"))
+        by_ak[sheet.ak_id] = sheet.file
+    if problems:
+        raise InputError(problems, "Der Import wurde abgebrochen; die Datenbasis ist unverändert.")
+    con = connect(database)
+    try:
+        with transaction(con):
+            for sheet in sheets:
+                import_id = log_import(con, "status", sheet.file, sheet.sha256, len(sheet.status),
+                                       period=period.id, ak_id=sheet.ak_id)
+                con.execute("DELETE FROM measure_status WHERE period = ? AND ak_id = ?",
+                            [period.id, sheet.ak_id])
+                con.execute("DELETE FROM measure_kpi WHERE period = ? AND ak_id = ?",
+                            [period.id, sheet.ak_id])
+                status = sheet.status.assign(period=period.id, import_id=import_id)
+                kpis = sheet.kpis.assign(period=period.id, import_id=import_id)
+                con.register("new_status", status)
+                con.execute("INSERT INTO measure_status BY NAME SELECT * FROM new_status")
+                con.unregister("new_status")
+                if len(kpis):
+                    con.register("new_kpis", kpis)
+                    con.execute("INSERT INTO measure_kpi BY NAME SELECT * FROM new_kpis")
+                    con.unregister("new_kpis")
+    finally:
+        con.close()
+    return sheets
+
+
+def write_templates(database: str | Path | None, catalogue: Catalogue, period: Period,
+                    out_dir: Path) -> list[Path]:
+    """Write the status workbooks of every AK for ``period``, prefilled from the previous one."""
+    cal = ReportingCalendar.of(catalogue)
+    cal.check(period)
+    prev_status = prev_kpis = None
+    prev = cal.previous(period)
+    if prev is not None and database is not None and Path(database).exists():
+        con = connect(database, read_only=True)
+        try:
+            prev_status = status_rows(con, prev)
+            prev_kpis = kpi_rows(con, prev)
+        finally:
+            con.close()
+    paths = []
+    for ak_id in catalogue.arbeitskreise["ak_id"]:
+        ps = prev_status[prev_status["ak_id"] == ak_id] if prev_status is not None else None
+        pk = prev_kpis[prev_kpis["ak_id"] == ak_id] if prev_kpis is not None else None
+        paths.append(write_template(catalogue, period, ak_id, out_dir, ps, pk))
+    return paths
+
+
+def status_rows(con: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
+    """The stored status rows of one period."""
+    return con.execute(f"SELECT {', '.join(STATUS_COLUMNS)} FROM measure_status "
+                       "WHERE period = ? ORDER BY measure_id", [period.id]).df()
+
+
+def kpi_rows(con: duckdb.DuckDBPyConnection, period: Period | None = None) -> pd.DataFrame:
+    """Stored Kennzahl rows, of one period or of all."""
+    sql = "SELECT period, measure_id, ak_id, kennzahl, wert FROM measure_kpi"
+    if period is None:
+        return con.execute(sql + " ORDER BY period, measure_id, kennzahl").df()
+    return con.execute(sql + " WHERE period = ? ORDER BY measure_id, kennzahl",
+                       [period.id]).df()
+
+
+def history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every stored status row of every period (the history of every measure)."""
+    return con.execute(f"SELECT {', '.join(STATUS_COLUMNS)} FROM measure_status "
+                       "ORDER BY measure_id, period").df()
+
+
+def imported_aks(con: duckdb.DuckDBPyConnection, period: Period) -> set[str]:
+    rows = con.execute("SELECT DISTINCT ak_id FROM measure_status WHERE period = ?",
+                       [period.id]).fetchall()
+    return {r[0] for r in rows}
+
+
+def period_view(catalogue: Catalogue, hist: pd.DataFrame, period: Period,
+                previous: Period | None) -> pd.DataFrame:
+    """One row per measure of the catalogue with this period's and the previous period's status.
+
+    Columns: the catalogue's measure columns, status, progress_pct, sachstand, financing,
+    responsible, previous_status, change ("neu", "vorwärts", "rückwärts", "geändert",
+    "unverändert", or "fehlt" when no status was reported), status_label, group, blocked,
+    periods_unchanged (how many periods in a row, this one included, the status has stood).
+    """
+    vocab = catalogue.vocab.status.set_index("code")
+    now = hist[hist["period"] == period.id].set_index("measure_id")
+    before = (hist[hist["period"] == previous.id].set_index("measure_id")
+              if previous is not None else now.iloc[0:0])
+    df = catalogue.measures.set_index("measure_id").join(
+        now[["status", "progress_pct", "sachstand", "financing", "responsible"]])
+    df["previous_status"] = before["status"].reindex(df.index)
+
+    def change(row) -> str:
+        s, p = row["status"], row["previous_status"]
+        if pd.isna(s):
+            return "fehlt"
+        if pd.isna(p):
+            return "neu"
+        if s == p:
+            return "unverändert"
+        rs, rp = vocab.at[s, "rank"], vocab.at[p, "rank"]
+        if pd.isna(rs) or pd.isna(rp) or rs == rp:
+            return "geändert"
+        return "vorwärts" if rs > rp else "rückwärts"
+
+    df["change"] = df.apply(change, axis=1)
+    df["status_label"] = [vocab.at[s, "label"] if pd.notna(s) else "keine Angabe"
+                          for s in df["status"]]
+    df["group"] = [vocab.at[s, "group"] if pd.notna(s) else None for s in df["status"]]
+    df["blocked"] = [bool(vocab.at[s, "blocked_by_funding"]) if pd.notna(s) else False
+                     for s in df["status"]]
+    df["periods_unchanged"] = _periods_unchanged(hist, period).reindex(df.index).fillna(0)
+    return df.reset_index()
+
+
+def _periods_unchanged(hist: pd.DataFrame, period: Period) -> pd.Series:
+    """Per measure: the number of consecutive periods up to ``period`` with the same status."""
+    upto = hist[hist["period"] <= period.id].sort_values(["measure_id", "period"])
+    out = {}
+    for mid, grp in upto.groupby("measure_id"):
+        statuses = list(grp["status"])
+        periods = list(grp["period"])
+        if periods[-1] != period.id:
+            continue
+        n, expected = 1, Period.parse(periods[-1]).previous().id
+        for s, p in zip(reversed(statuses[:-1]), reversed(periods[:-1])):
+            if p != expected or s != statuses[-1]:
+                break
+            n += 1
+            expected = Period.parse(p).previous().id
+        out[mid] = n
+    return pd.Series(out, dtype="float64")
+
+
+def counts_by_status(view: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Count of measures per AK (rows) and status (columns, in vocabulary order), with totals.
+
+    Measures without a reported status are counted in the column "keine Angabe".
+    """
+    labels = list(catalogue.vocab.status["label"])
+    ak_order = list(catalogue.arbeitskreise["ak_id"])
+    table = pd.crosstab(view["ak_id"], view["status_label"]).reindex(
+        index=ak_order, columns=labels + ["keine Angabe"], fill_value=0)
+    if table["keine Angabe"].sum() == 0:
+        table = table.drop(columns="keine Angabe")
+    table.loc["Gesamt"] = table.sum()
+    table["Gesamt"] = table.sum(axis=1)
+    return table.astype(int)
+
+
+def implementation_rates(view: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Per AK and overall: shares of measures by status group.
+
+    The base is every measure whose status is reported and not in group "ausserhalb"
+    (entfallen, zur Zeit keine Lösung möglich). ``rate`` is the Umsetzungsquote: the share
+    umgesetzt or Daueraufgabe; ``rate_incl_running`` adds "in Umsetzung".
+
+    Returns:
+        Columns ak_id, base, umgesetzt, laufend, offen, ausserhalb, rate, rate_incl_running;
+        the last row has ak_id "Gesamt".
+    """
+    ak_order = list(catalogue.arbeitskreise["ak_id"])
+    groups = ["umgesetzt", "laufend", "offen", "ausserhalb"]
+    counts = pd.crosstab(view["ak_id"], view["group"]).reindex(
+        index=ak_order, columns=groups, fill_value=0)
+    counts.loc["Gesamt"] = counts.sum()
+    counts["base"] = counts[["umgesetzt", "laufend", "offen"]].sum(axis=1)
+    base = counts["base"].where(counts["base"] > 0)
+    counts["rate"] = counts["umgesetzt"] / base
+    counts["rate_incl_running"] = (counts["umgesetzt"] + counts["laufend"]) / base
+    return counts.reset_index(names="ak_id")[["ak_id", "base", *groups, "rate",
+                                              "rate_incl_running"]]

@@ -1,0 +1,125 @@
+"""Report parameters: one commented YAML file per report in ``params/``, parsed into a typed object.
+
+papermill only warns on an unknown parameter and keeps YAML dates as strings, so the package
+parses the parameters itself and rejects unknown or missing keys and wrong types.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from integrationsmonitor import formatting as fmt
+from integrationsmonitor.errors import InputError, Problem, file_label
+from integrationsmonitor.paths import params_dir, resolve
+from integrationsmonitor.periods import Period
+
+
+@dataclass(frozen=True)
+class ReportParameters:
+    """The literals a report is made from.
+
+    Attributes:
+        period: half-year period ID, e.g. "2019-H1".
+        report_date: date of the report (as printed on the title page), "TT.MM.JJJJ" or ISO.
+        database: DuckDB data basis, relative to the project root or absolute.
+        concept: concept catalogue YAML, relative to the project root or absolute.
+        author: who reports (shown on the title page).
+    """
+
+    period: str
+    report_date: str
+    database: str
+    concept: str
+    author: str
+
+    @property
+    def period_obj(self) -> Period:
+        return Period.parse(self.period)
+
+    @property
+    def report_day(self) -> dt.date:
+        return fmt.parse_date(self.report_date)
+
+    @property
+    def database_path(self) -> Path:
+        return resolve(self.database)
+
+    @property
+    def concept_path(self) -> Path:
+        return resolve(self.concept)
+
+    def as_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the canonical parameter values (for provenance)."""
+        canonical = json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+PARAMETER_NAMES = tuple(f.name for f in dataclasses.fields(ReportParameters))
+
+
+def parse_parameters(values: dict[str, Any], source: str = "Parameter") -> ReportParameters:
+    """Check a mapping of parameters and return the typed object.
+
+    Raises:
+        InputError: for unknown or missing keys, wrong types, an invalid period or date.
+    """
+    problems = []
+    if not isinstance(values, dict):
+        raise InputError(Problem(source, "erwartet Schlüssel: Wert-Paare"))
+    for key in sorted(set(values) - set(PARAMETER_NAMES)):
+        problems.append(Problem(source, f"unbekannter Parameter (erlaubt: "
+                                f"{', '.join(PARAMETER_NAMES)})", key=key))
+    for key in PARAMETER_NAMES:
+        if key not in values or values[key] is None:
+            problems.append(Problem(source, "Pflichtparameter fehlt", key=key))
+        elif not isinstance(values[key], str):
+            problems.append(Problem(source, f"erwartet Text in Anführungszeichen, gefunden "
+                                    f"{values[key]!r} ({type(values[key]).__name__})", key=key))
+    if not problems:
+        try:
+            Period.parse(values["period"])
+        except ValueError as exc:
+            problems.append(Problem(source, str(exc), key="period"))
+        try:
+            fmt.parse_date(values["report_date"])
+        except ValueError as exc:
+            problems.append(Problem(source, str(exc), key="report_date"))
+    if problems:
+        raise InputError(problems, "Die Berichtsparameter sind fehlerhaft.")
+    return ReportParameters(**{k: values[k] for k in PARAMETER_NAMES})
+
+
+def read_params_file(path: str | Path) -> ReportParameters:
+    """Read and check one ``params/<period>.yaml``."""
+    path = resolve(path)
+    if not path.exists():
+        raise InputError(Problem(file_label(path), "Parameterdatei nicht gefunden"))
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError(Problem(file_label(path), f"kein gültiges YAML ({exc})")) from exc
+    params = parse_parameters(values, file_label(path))
+    if path.stem != params.period:
+        raise InputError(Problem(file_label(path), f"der Dateiname muss dem Berichtszeitraum "
+                                 f"entsprechen ({params.period}.yaml)", key="period"))
+    return params
+
+
+def params_file(period: str) -> Path:
+    return params_dir() / f"{period}.yaml"
+
+
+def all_params_files() -> list[Path]:
+    return sorted(params_dir().glob("*.yaml"))

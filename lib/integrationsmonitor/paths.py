@@ -1,0 +1,45 @@
+"""The one project-root resolver: no path in the package depends on the working directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+CONCEPTS_DIR = PACKAGE_DIR / "concepts"
+VOCABULARIES_FILE = CONCEPTS_DIR / "vocabularies.yaml"
+
+
+def project_root() -> Path:
+    """The project root: ``$INTEGRATIONSMONITOR_ROOT`` if set, else the folder holding ``params/``.
+
+    The package lives in ``<root>/lib/integrationsmonitor`` and is installed editable, so the
+    root is found from the package location, never from the current directory (papermill starts
+    kernels in the caller's directory, JupyterLab in the notebook's).
+    """
+    env = os.environ.get("INTEGRATIONSMONITOR_ROOT")
+    if env:
+        return Path(env).resolve()
+    return PACKAGE_DIR.parent.parent
+
+
+def resolve(path: str | Path) -> Path:
+    """An absolute path; relative paths are taken relative to the project root."""
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else project_root() / p
+
+
+def params_dir() -> Path:
+    return project_root() / "params"
+
+
+def notebooks_dir() -> Path:
+    return project_root() / "notebooks"
+
+
+def outputs_dir() -> Path:
+    return project_root() / "outputs"
+
+
+def demo_dir() -> Path:
+    return project_root() / "data" / "demo"

@@ -1,0 +1,351 @@
+"""Report sections: each function takes the loaded :class:`ReportContext` and returns one
+HTML block. The notebooks call exactly one of these per section; all logic lives here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from integrationsmonitor import __version__, charts
+from integrationsmonitor import formatting as fmt
+from integrationsmonitor.catalogue import Catalogue, load_catalogue
+from integrationsmonitor.database import connect
+from integrationsmonitor.decisions import decisions_until
+from integrationsmonitor.html import (
+    HtmlBlock,
+    change_badge,
+    figure,
+    heading,
+    join,
+    note,
+    status_badge,
+    table,
+    text,
+)
+from integrationsmonitor.measure_status import (
+    counts_by_status,
+    history,
+    implementation_rates,
+    kpi_rows,
+    period_view,
+)
+from integrationsmonitor.params import ReportParameters, parse_parameters
+from integrationsmonitor.paths import project_root
+from integrationsmonitor.periods import Period, ReportingCalendar
+
+
+@dataclass
+class ReportContext:
+    """Everything one period's report is made from, read once from the data basis."""
+
+    params: ReportParameters
+    catalogue: Catalogue
+    period: Period
+    previous: Period | None
+    history: pd.DataFrame
+    kpis: pd.DataFrame
+    decisions: pd.DataFrame
+    imports: pd.DataFrame
+
+    @cached_property
+    def view(self) -> pd.DataFrame:
+        return period_view(self.catalogue, self.history, self.period, self.previous)
+
+    @cached_property
+    def reported_aks(self) -> set[str]:
+        return set(self.history.loc[self.history["period"] == self.period.id, "ak_id"])
+
+    @property
+    def ak_labels(self) -> dict[str, str]:
+        labels = dict(zip(self.catalogue.arbeitskreise["ak_id"],
+                          self.catalogue.arbeitskreise["short_title"]))
+        return labels | {"Gesamt": "Gesamt"}
+
+
+def load(period: str, report_date: str, database: str, concept: str, author: str
+         ) -> ReportContext:
+    """Check the parameters and read the period's data from the data basis (read-only)."""
+    params = parse_parameters({"period": period, "report_date": report_date,
+                               "database": database, "concept": concept, "author": author})
+    catalogue = load_catalogue(params.concept_path)
+    calendar = ReportingCalendar.of(catalogue)
+    p = calendar.check(params.period_obj)
+    con = connect(params.database_path, read_only=True)
+    try:
+        hist = history(con)
+        kpis = kpi_rows(con)
+        decisions = decisions_until(con, p)
+        imports = con.execute(
+            "SELECT kind, period, ak_id, file_name, sha256, imported_at FROM import_log "
+            "WHERE import_id IN (SELECT DISTINCT import_id FROM measure_status WHERE period = ?) "
+            "OR import_id IN (SELECT DISTINCT import_id FROM steering_decision) "
+            "ORDER BY kind DESC, ak_id", [p.id]).df()
+    finally:
+        con.close()
+    hist = hist[hist["period"] <= p.id]
+    kpis = kpis[kpis["period"] <= p.id]
+    return ReportContext(params=params, catalogue=catalogue, period=p,
+                         previous=calendar.previous(p), history=hist, kpis=kpis,
+                         decisions=decisions, imports=imports)
+
+
+# --- sections -------------------------------------------------------------------------------
+
+def title_block(ctx: ReportContext) -> HtmlBlock:
+    """Title block: Landkreis, concept, period, Stichtag, date of the report."""
+    c, p = ctx.catalogue, ctx.period
+    return HtmlBlock(
+        f'<header class="title-block"><p class="body">{text(c.body)}</p>'
+        f"<h1>Sachstandsbericht {text(p.label)}</h1>"
+        f'<p class="subtitle">{text(c.title)}</p>'
+        '<dl class="facts">'
+        f"<dt>Berichtszeitraum</dt><dd>{text(p.span)} ({text(p.id)})</dd>"
+        f"<dt>Stichtag</dt><dd>{fmt.date(p.stichtag)}</dd>"
+        f"<dt>Bericht an</dt><dd>{text(c.reporting.get('steering_group', 'Lenkungsgruppe'))}</dd>"
+        f"<dt>Berichtet von</dt><dd>{text(ctx.params.author)}</dd>"
+        f"<dt>Datum</dt><dd>{fmt.date(ctx.params.report_day)}</dd>"
+        f"<dt>Grundlage</dt><dd>{text(c.adopted_by)}</dd>"
+        "</dl></header>")
+
+
+def data_completeness(ctx: ReportContext) -> HtmlBlock:
+    """A warning when Arbeitskreise have not returned their status for the period."""
+    missing = [a for a in ctx.catalogue.arbeitskreise["ak_id"] if a not in ctx.reported_aks]
+    if not missing:
+        return note(f"Alle {len(ctx.catalogue.arbeitskreise)} Arbeitskreise haben ihren "
+                    f"Sachstand zum {fmt.date(ctx.period.stichtag)} gemeldet.")
+    names = ", ".join(f"AK {text(ctx.catalogue.ak_title(a))}" for a in missing)
+    return note(f"Für {names} liegt zum Stichtag keine Meldung vor; die Maßnahmen erscheinen "
+                "als „keine Angabe“.", kind="warning")
+
+
+def summary(ctx: ReportContext) -> HtmlBlock:
+    """Summary: implementation rate per AK and overall (chart and table), counts by status."""
+    rates = implementation_rates(ctx.view, ctx.catalogue)
+    total = rates[rates["ak_id"] == "Gesamt"].iloc[0]
+    groups = dict(zip(ctx.catalogue.vocab.status_groups["code"],
+                      ctx.catalogue.vocab.status_groups["label"]))
+    n = len(ctx.view)
+    lead = (f"<p class=\"lead\">Von {n} Maßnahmen des Konzepts sind zum Stichtag "
+            f"{fmt.date(ctx.period.stichtag)} <strong>{fmt.number(total['umgesetzt'])} umgesetzt "
+            f"oder als Daueraufgabe etabliert</strong> und {fmt.number(total['laufend'])} in "
+            f"Umsetzung; {fmt.number(total['offen'])} sind offen. Das ergibt eine "
+            f"Umsetzungsquote von <strong>{fmt.percent(total['rate'])}</strong> "
+            f"(einschließlich laufender Maßnahmen {fmt.percent(total['rate_incl_running'])}). "
+            f"{fmt.number(total['ausserhalb'])} Maßnahmen sind entfallen oder zur Zeit nicht "
+            "lösbar und zählen nicht mit.</p>")
+    chart = figure(charts.implementation_bars(rates, ctx.ak_labels, groups),
+                   "Balkendiagramm: Anteile umgesetzter, laufender und offener Maßnahmen je AK",
+                   "Abbildung 1: Umsetzungsstand je Arbeitskreis zum "
+                   f"{fmt.date(ctx.period.stichtag)}")
+    rate_table = table(rates, [
+        ("ak_id", "Arbeitskreis", lambda r: text(ctx.ak_labels[r["ak_id"]])),
+        ("base", "Maßnahmen (Basis)", lambda r: fmt.number(r["base"])),
+        ("umgesetzt", "umgesetzt / Daueraufgabe", lambda r: fmt.number(r["umgesetzt"])),
+        ("laufend", "in Umsetzung", lambda r: fmt.number(r["laufend"])),
+        ("offen", "offen", lambda r: fmt.number(r["offen"])),
+        ("rate", "Umsetzungsquote", lambda r: fmt.percent(r["rate"])),
+        ("rate_incl_running", "inkl. in Umsetzung", lambda r: fmt.percent(r["rate_incl_running"])),
+    ], caption="Tabelle 1: Umsetzungsquote je Arbeitskreis", css_class="totals-last",
+        numeric=["base", "umgesetzt", "laufend", "offen", "rate", "rate_incl_running"],
+        legend="Basis: gemeldete Maßnahmen ohne „entfallen“ und „zur Zeit keine Lösung möglich“. "
+               "Umsetzungsquote: Anteil „umgesetzt“ und „Daueraufgabe (laufend)“ an der Basis.")
+    parts = [HtmlBlock(lead), chart, rate_table, status_counts(ctx)]
+    trend = _rate_trend(ctx)
+    if trend is not None:
+        parts.append(trend)
+    return join(parts)
+
+
+def _rate_trend(ctx: ReportContext) -> HtmlBlock | None:
+    periods = sorted(ctx.history["period"].unique())
+    if len(periods) < 2:
+        return None
+    rows = []
+    for pid in periods:
+        p = Period.parse(pid)
+        view = period_view(ctx.catalogue, ctx.history, p, None)
+        r = implementation_rates(view, ctx.catalogue)
+        rows.append(r.assign(period=pid)[["period", "ak_id", "rate"]])
+    data = pd.concat(rows)
+    labels = {pid: Period.parse(pid).id.replace("-", " ") for pid in periods}
+    return figure(charts.rate_history(data, ctx.ak_labels, labels),
+                  "Liniendiagramm: Umsetzungsquote je Arbeitskreis über die Halbjahre",
+                  "Abbildung 2: Entwicklung der Umsetzungsquote seit Beginn der Laufzeit")
+
+
+def status_counts(ctx: ReportContext) -> HtmlBlock:
+    """Counts of measures by status (rows) per AK and in total (columns)."""
+    counts = counts_by_status(ctx.view, ctx.catalogue).T
+    labels = ctx.ak_labels
+    cols = [("status", "Status", lambda r: status_badge(_status_code(ctx, r.name), r.name)
+             if r.name != "Gesamt" else "Gesamt")]
+    for ak in counts.columns:
+        cols.append((ak, labels.get(ak, ak), lambda r, a=ak: fmt.number(r[a])))
+    return table(counts, cols, caption="Tabelle 2: Maßnahmen nach Status und Arbeitskreis",
+                 css_class="totals-last compact", numeric=list(counts.columns))
+
+
+def _status_code(ctx: ReportContext, label: str) -> str | None:
+    status = ctx.catalogue.vocab.status
+    codes = status.loc[status["label"] == label, "code"]
+    return codes.iloc[0] if len(codes) else None
+
+
+def status_changes(ctx: ReportContext) -> HtmlBlock:
+    """Measures whose status changed since the previous period (or all, in the first period)."""
+    v = ctx.view
+    if ctx.previous is None:
+        return note("Erster Bericht der Laufzeit: alle Maßnahmen sind neu erfasst.")
+    changed = v[~v["change"].isin(["unverändert"])]
+    if changed.empty:
+        return note(f"Seit dem {ctx.previous.label} hat sich bei keiner Maßnahme der Status "
+                    "geändert.")
+    vocab = ctx.catalogue.vocab
+    return table(changed, [
+        ("measure_id", "ID", lambda r: text(r["measure_id"])),
+        ("text", "Maßnahme", lambda r: text(r["text"])),
+        ("prev", f"Status {ctx.previous.id}",
+         lambda r: status_badge(r["previous_status"], vocab.status_label(r["previous_status"]))),
+        ("now", f"Status {ctx.period.id}", lambda r: status_badge(r["status"], r["status_label"])),
+        ("change", "Veränderung", lambda r: change_badge(r["change"])),
+    ], caption=f"Statusänderungen seit dem {ctx.previous.label}")
+
+
+def status_by_ak(ctx: ReportContext) -> HtmlBlock:
+    """Per AK: counts by status and the measures with status and change (status notebook)."""
+    parts = []
+    counts = counts_by_status(ctx.view, ctx.catalogue)
+    for ak in ctx.catalogue.arbeitskreise.itertuples():
+        row = counts.loc[ak.ak_id]
+        summary_line = ", ".join(f"{fmt.number(n)} {text(s)}" for s, n in row.items()
+                                 if n and s != "Gesamt")
+        parts.append(heading(3, f"AK {ak.title}", f"status-{ak.ak_id}"))
+        parts.append(f"<p>{summary_line}.</p>")
+        parts.append(_measure_table(ctx, ctx.view[ctx.view["ak_id"] == ak.ak_id], notes=False))
+    return join(parts)
+
+
+def arbeitskreise(ctx: ReportContext) -> HtmlBlock:
+    """One section per AK: goals, and under each goal its measures with status, change since the
+    previous period, Sachstand, financing and this period's Kennzahlen."""
+    c = ctx.catalogue
+    parts = []
+    for ak in c.arbeitskreise.itertuples():
+        parts.append(heading(3, f"AK {ak.title}", f"ak-{ak.ak_id}"))
+        if ak.ak_id not in ctx.reported_aks:
+            parts.append(str(note("Für diesen Arbeitskreis liegt zum Stichtag keine Meldung "
+                                  "vor.", "warning")))
+        goals = c.goals[c.goals["ak_id"] == ak.ak_id]
+        subareas = dict(zip(c.subareas["subarea_id"], c.subareas["title"]))
+        current_subarea = None
+        for g in goals.itertuples():
+            if g.subarea_id in subareas and g.subarea_id != current_subarea \
+                    and g.text != subareas[g.subarea_id]:
+                current_subarea = g.subarea_id
+                parts.append(heading(4, subareas[g.subarea_id]))
+            parts.append(f'<div class="goal"><p class="goal-text"><span class="goal-id">'
+                         f"{text(g.goal_id)}</span> Ziel: {text(g.text)}</p>")
+            if g.no_solution:
+                parts.append(f'<p class="goal-note">Konzept: {text(g.no_solution)}</p>')
+            measures = ctx.view[ctx.view["goal_ids"].apply(lambda gs, gid=g.goal_id: gid in gs)]
+            parts.append(str(_measure_table(ctx, measures, notes=True)))
+            parts.append("</div>")
+    return join(parts)
+
+
+def _measure_table(ctx: ReportContext, measures: pd.DataFrame, notes: bool) -> HtmlBlock:
+    kpis = ctx.kpis[ctx.kpis["period"] == ctx.period.id]
+    kpi_text = {mid: "; ".join(f"{k}: {fmt.number(w, 0 if float(w).is_integer() else 1)}"
+                               for k, w in zip(g["kennzahl"], g["wert"]))
+                for mid, g in kpis.groupby("measure_id")}
+    cols = [
+        ("measure_id", "ID", lambda r: text(r["measure_id"])),
+        ("text", "Maßnahme", lambda r: text(r["text"]) + (
+            ' <span class="tag">Landes-/Bundesmittel</span>' if r["funding_dependent"] else "")),
+        ("status", "Status", lambda r: status_badge(r["status"], r["status_label"]) + (
+            f'<br><span class="pct">{fmt.number(r["progress_pct"])} %</span>'
+            if pd.notna(r["progress_pct"]) else "")),
+        ("change", "Veränderung", lambda r: change_badge(r["change"])),
+    ]
+    if notes:
+        cols += [
+            ("sachstand", "Sachstand", lambda r: text(r["sachstand"]) + (
+                f'<br><span class="kpi">{text(kpi_text[r["measure_id"]])}</span>'
+                if r["measure_id"] in kpi_text else "")),
+            ("financing", "Finanzierung",
+             lambda r: text(ctx.catalogue.vocab.financing_label(r["financing"]))),
+        ]
+    else:
+        cols.append(("responsible", "Verantwortlich", lambda r: text(r["responsible"])))
+    return table(measures, cols, css_class="measures")
+
+
+def blocked_by_funding(ctx: ReportContext) -> HtmlBlock:
+    """Measures suspended for lack of money, with how long they have stood so."""
+    blocked = ctx.view[ctx.view["blocked"]]
+    if blocked.empty:
+        return note("Keine Maßnahme ist zum Stichtag wegen fehlender Mittel ausgesetzt.")
+    return table(blocked, [
+        ("measure_id", "ID", lambda r: text(r["measure_id"])),
+        ("ak", "Arbeitskreis", lambda r: text(ctx.ak_labels[r["ak_id"]])),
+        ("text", "Maßnahme", lambda r: text(r["text"])),
+        ("financing", "Finanzierung",
+         lambda r: text(ctx.catalogue.vocab.financing_label(r["financing"]))),
+        ("since", "ausgesetzt seit",
+         lambda r: f"{fmt.number(r['periods_unchanged'])} Halbjahr"
+                   + ("en" if r["periods_unchanged"] != 1 else "")),
+        ("sachstand", "Sachstand", lambda r: text(r["sachstand"])),
+    ], caption=f"Wegen fehlender Mittel ausgesetzte Maßnahmen ({fmt.number(len(blocked))})",
+        numeric=["since"])
+
+
+def steering_decisions(ctx: ReportContext) -> HtmlBlock:
+    """Steering decisions of the Lenkungsgruppe up to the end of the period."""
+    d = ctx.decisions
+    if d.empty:
+        return note("Bis zum Stichtag wurden keine Steuerungsentscheidungen erfasst.")
+    return table(d, [
+        ("decision_id", "Nr.", lambda r: text(r["decision_id"])),
+        ("decided_on", "Datum", lambda r: fmt.date(r["decided_on"])),
+        ("reason", "Anlass / geänderte Rahmenbedingung", lambda r: text(r["reason"])),
+        ("decision", "Entscheidung", lambda r: text(r["decision"]) + (
+            ' <span class="tag">neu in diesem Halbjahr</span>' if r["in_period"] else "")),
+        ("measure_ids", "Betroffene Maßnahmen", lambda r: text(r["measure_ids"]) or "alle"),
+    ], caption="Steuerungsentscheidungen der Lenkungsgruppe bis zum Stichtag")
+
+
+def provenance(ctx: ReportContext) -> HtmlBlock:
+    """Where the report comes from: period, parameters hash, input hashes, code version."""
+    p = ctx.params
+    rows = [("Berichtszeitraum", f"{ctx.period.id} ({ctx.period.span})"),
+            ("Parameter (SHA-256)", p.sha256),
+            ("Konzeptkatalog", f"{ctx.catalogue.path.name} (SHA-256 {ctx.catalogue.sha256})"),
+            ("Datenbasis", p.database_path.name),
+            ("Programmversion", f"integrationsmonitor {__version__}" + _git_suffix()),
+            ("Erstellt", fmt.date(dt.date.today()))]
+    facts = "".join(f"<dt>{text(k)}</dt><dd><code>{text(v)}</code></dd>" for k, v in rows)
+    inputs = table(ctx.imports, [
+        ("kind", "Art", lambda r: "Statusbogen" if r["kind"] == "status" else "Entscheidungen"),
+        ("ak_id", "AK", lambda r: text(r["ak_id"])),
+        ("file_name", "Datei", lambda r: text(r["file_name"])),
+        ("sha256", "SHA-256", lambda r: f"<code>{text(r['sha256'])}</code>"),
+        ("imported_at", "importiert", lambda r: fmt.date(r["imported_at"].date())),
+    ], caption="Eingangsdateien", css_class="compact provenance-inputs")
+    return HtmlBlock(f'<dl class="facts provenance">{facts}</dl>') + inputs
+
+
+def _git_suffix() -> str:
+    """The commit of the working copy, if the code runs from a git checkout."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=project_root(),
+                             capture_output=True, text=True, timeout=5, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=project_root(), capture_output=True, text=True, timeout=5)
+        return f", Commit {out.stdout.strip()}" + (" (geändert)" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return ""
