@@ -163,12 +163,13 @@ def write_pdf(html: str, target: Path) -> None:
 
     fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     faces = "".join(
-        f'@font-face {{ font-family: "Report Sans"; src: url("{(fonts / f).as_uri()}"); '
+        f'@font-face {{ font-family: "{family}"; src: url("{(fonts / f).as_uri()}"); '
         f"font-weight: {w}; font-style: {s}; }}\n"
-        for f, w, s in [("DejaVuSans.ttf", "normal", "normal"),
-                        ("DejaVuSans-Bold.ttf", "bold", "normal"),
-                        ("DejaVuSans-Oblique.ttf", "normal", "italic"),
-                        ("DejaVuSans-BoldOblique.ttf", "bold", "italic")])
+        for family, f, w, s in [("Report Sans", "DejaVuSans.ttf", "normal", "normal"),
+                                ("Report Sans", "DejaVuSans-Bold.ttf", "bold", "normal"),
+                                ("Report Sans", "DejaVuSans-Oblique.ttf", "normal", "italic"),
+                                ("Report Sans", "DejaVuSans-BoldOblique.ttf", "bold", "italic"),
+                                ("Report Mono", "DejaVuSansMono.ttf", "normal", "normal")])
     print_css = faces + (TEMPLATES / "print.css").read_text(encoding="utf-8")
     HTML(string=html, base_url=str(target.parent)).write_pdf(
         target, stylesheets=[CSS(string=print_css)])
