@@ -6,8 +6,13 @@ import duckdb
 import openpyxl
 import pytest
 
-from integrationsmonitor.decisions import (SHEET, Decision, decisions_until, import_register,
-                                           write_register)
+from integrationsmonitor.decisions import (
+    SHEET,
+    Decision,
+    decisions_until,
+    import_register,
+    write_register,
+)
 from integrationsmonitor.errors import InputError
 from integrationsmonitor.periods import Period
 

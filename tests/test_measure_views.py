@@ -3,8 +3,7 @@
 import pandas as pd
 import pytest
 
-from integrationsmonitor.measure_status import (counts_by_status, implementation_rates,
-                                                period_view)
+from integrationsmonitor.measure_status import counts_by_status, implementation_rates, period_view
 from integrationsmonitor.periods import Period
 
 P1, P2, P3 = (Period.parse(p) for p in ("2018-H2", "2019-H1", "2019-H2"))

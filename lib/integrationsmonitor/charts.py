@@ -1,6 +1,7 @@
-"""Charts for the reports: matplotlib, German labels, colour-blind-safe colours (Okabe–Ito)
-with hatching so that they also read in black-and-white print. Returned as SVG data URIs so
-that HTML stays self-contained and WeasyPrint embeds them as vectors."""
+"""Charts for the reports: matplotlib, German labels, colour-blind-safe colours (Okabe–Ito).
+Bars carry their counts and lines their markers, so that they also read in black-and-white
+print. Returned as SVG data URIs so that HTML stays self-contained and WeasyPrint embeds them
+as vectors. (No hatching: WeasyPrint needs seconds per chart to paint SVG hatch patterns.)"""
 
 from __future__ import annotations
 
@@ -21,10 +22,11 @@ from integrationsmonitor import formatting as fmt  # noqa: E402
 OKABE_ITO = {"orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
              "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00",
              "reddish_purple": "#CC79A7", "grey": "#999999", "black": "#000000"}
+# Dark, middle, light in greyscale, so the three groups differ in print too.
 GROUP_STYLE = {
-    "umgesetzt": (OKABE_ITO["bluish_green"], ""),
-    "laufend": (OKABE_ITO["sky_blue"], "///"),
-    "offen": (OKABE_ITO["orange"], "..."),
+    "umgesetzt": (OKABE_ITO["blue"], "white"),
+    "laufend": (OKABE_ITO["sky_blue"], "black"),
+    "offen": (OKABE_ITO["yellow"], "black"),
 }
 # Yellow is left out of lines: too faint on white.
 LINE_COLOURS = [OKABE_ITO[c] for c in ("blue", "orange", "bluish_green", "vermillion",
@@ -39,7 +41,6 @@ plt.rcParams.update({
     "svg.hashsalt": "integrationsmonitor",  # stable element IDs, reproducible SVG
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "hatch.linewidth": 0.6,
 })
 
 percent_axis = FuncFormatter(lambda x, _pos: fmt.percent(x, 0))
@@ -64,17 +65,23 @@ def implementation_bars(rates: pd.DataFrame, labels: dict[str, str],
     data = rates.iloc[::-1]  # first AK on top
     fig, ax = plt.subplots(figsize=(7.2, 0.42 * len(data) + 1.0))
     left = pd.Series(0.0, index=data.index)
-    for group, (colour, hatch) in GROUP_STYLE.items():
+    names = [labels[a] for a in data["ak_id"]]
+    for group, (colour, ink) in GROUP_STYLE.items():
         share = (data[group] / data["base"].where(data["base"] > 0)).fillna(0)
-        ax.barh([labels[a] for a in data["ak_id"]], share, left=left, color=colour, hatch=hatch,
-                edgecolor="white", linewidth=0.5, label=group_labels[group])
+        bars = ax.barh(names, share, left=left, color=colour, edgecolor="#444444",
+                       linewidth=0.5, label=group_labels[group])
+        # The count in each segment wide enough to hold it.
+        ax.bar_label(bars, labels=[fmt.number(n) if s >= 0.06 else ""
+                                   for n, s in zip(data[group], share)],
+                     label_type="center", color=ink, fontsize=7.5)
         left += share
     for y, (_, row) in enumerate(data.iterrows()):
         if pd.notna(row["rate"]):
             ax.text(1.01, y, fmt.percent(row["rate"], 0), va="center", fontsize=8)
     ax.set_xlim(0, 1.08)
     ax.xaxis.set_major_formatter(percent_axis)
-    ax.set_xlabel("Anteil an den Maßnahmen (ohne entfallene und zur Zeit nicht lösbare)")
+    ax.set_xlabel("Anteil an den Maßnahmen (ohne entfallene und zur Zeit nicht lösbare); "
+                  "in den Balken: Anzahl")
     ax.legend(loc="upper center", bbox_to_anchor=(0.45, -0.16), ncol=3, frameon=False,
               fontsize=8)
     return to_data_uri(fig)

@@ -4,7 +4,10 @@ report``. Messages are German; errors exit with status 1 and say what to fix."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from integrationsmonitor.errors import InputError
@@ -49,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--all", action="store_true", help="alle Halbjahre aus params/")
     r.add_argument("--out", type=Path, help="Ausgabeordner (Standard: outputs)")
     r.add_argument("--database", help="andere Datenbasis als in der Parameterdatei")
+    r.add_argument("--jobs", type=int, help="parallele Prozesse (Standard: Anzahl der Kerne)")
     r.add_argument("--notebooks", type=Path, help=argparse.SUPPRESS)
     return p
 
@@ -105,8 +109,8 @@ def _import_status(args) -> int:
     sheets = import_status(resolve(args.database), _catalogue(args), Period.parse(args.period),
                            args.files)
     for s in sheets:
-        print(f"importiert: {s.file} – AK {s.ak_id}, {len(s.status)} Maßnahmen, "
-              f"{len(s.kpis)} Kennzahlen")
+        print(f"importiert: {s.file} – AK {s.ak_id}, Maßnahmen: {len(s.status)}, "
+              f"Kennzahlen: {len(s.kpis)}")
     print(f"Datenbasis: {resolve(args.database)}")
     return 0
 
@@ -116,7 +120,7 @@ def _import_decisions(args) -> int:
     from integrationsmonitor.paths import resolve
 
     decisions = import_register(resolve(args.database), _catalogue(args), args.file)
-    print(f"importiert: {len(decisions)} Steuerungsentscheidungen aus {args.file.name}")
+    print(f"importiert: Steuerungsentscheidungen aus {args.file.name}: {len(decisions)}")
     return 0
 
 
@@ -124,30 +128,47 @@ def _report(args) -> int:
     from tqdm import tqdm
 
     from integrationsmonitor.params import all_params_files
-    from integrationsmonitor.render import RenderError, chain_notebooks, render_period
 
     periods = [p.stem for p in all_params_files()] if args.all else [args.period]
     overrides = {"database": str(args.database)} if args.database else {}
-    n_steps = len(periods) * (len(chain_notebooks(args.notebooks)) + 1)
+    jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(periods)))
+    tasks = [(p, args.out, args.notebooks, overrides) for p in periods]
     failed = []
-    with tqdm(total=n_steps, desc="Berichte", unit="Schritt", file=sys.stderr,
+    with tqdm(total=len(periods), desc="Berichte", unit="Bericht", file=sys.stderr,
               disable=None) as bar:
-        for period in periods:
-            try:
-                result = render_period(
-                    period, out_root=args.out, notebooks=args.notebooks, overrides=overrides,
-                    on_notebook=lambda name, p=period: (bar.set_postfix_str(f"{p} {name}"),
-                                                        bar.update(1)))
-                bar.update(1)
-                tqdm.write(f"{period}: {result.html} und {result.pdf.name} geschrieben")
-            except RenderError as exc:
+        if jobs == 1:
+            results = map(_render_one, tasks)
+        else:
+            # One process per core, each importing once for all its periods; "spawn" keeps
+            # the workers free of the parent's threads and sockets.
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
+            results = pool.map(_render_one, tasks)
+        for period, message in results:
+            bar.update(1)
+            if message.startswith("Fehler"):
                 failed.append(period)
                 tqdm.write(f"Fehler: Bericht {period} nicht erstellt; die bisherige Ausgabe "
-                           f"bleibt erhalten.\n{exc}", file=sys.stderr)
+                           f"bleibt erhalten.\n{message}", file=sys.stderr)
+            else:
+                tqdm.write(message)
+        if jobs > 1:
+            pool.shutdown()
     if failed:
         print(f"Fehlgeschlagen: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _render_one(task: tuple) -> tuple[str, str]:
+    """Render one period; returns (period, message). Runs in a worker process for --all."""
+    from integrationsmonitor.render import RenderError, render_period
+
+    period, out, notebooks, overrides = task
+    try:
+        result = render_period(period, out_root=out, notebooks=notebooks, overrides=overrides)
+    except RenderError as exc:
+        return period, f"Fehler: {exc}"
+    return period, f"{period}: {result.html} und {result.pdf.name} geschrieben"
 
 
 if __name__ == "__main__":

@@ -245,10 +245,12 @@ def _entry(rng: np.random.Generator, mid: str, state: _MeasureState, period: Per
         pct = int(rng.integers(3, 9)) * 10
     entry = {COL_STATUS: status, COL_PCT: pct, COL_NOTE: note,
              COL_FINANCING: financing, COL_RESPONSIBLE: state.responsible}
-    for (name_col, value_col), (name, typical) in zip(KPI_COLS, DEMO_KPIS.get(mid, [])):
-        running = status in ("in_umsetzung", "daueraufgabe", "umgesetzt")
-        entry[name_col] = name
-        entry[value_col] = int(rng.poisson(typical)) if running else 0
+    running = status in ("in_umsetzung", "daueraufgabe", "umgesetzt")
+    kpis = DEMO_KPIS.get(mid, []) if running else []
+    for i, (name_col, value_col) in enumerate(KPI_COLS):
+        # Clear what the template carried over, then report this half-year's figures.
+        entry[name_col], entry[value_col] = (
+            (kpis[i][0], int(rng.poisson(kpis[i][1]))) if i < len(kpis) else (None, None))
     return entry
 
 

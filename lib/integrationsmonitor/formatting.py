@@ -8,7 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal
-from babel.numbers import format_percent as _babel_percent
 
 LOCALE = "de_DE"
 

@@ -69,14 +69,17 @@ def table(rows: pd.DataFrame, columns: Sequence[Column], caption: str | None = N
     """An HTML table. Each column is (key, German header, cell function of the row → HTML).
 
     Cells are produced by the given functions, so every formatting rule stays with the
-    caller; ``numeric`` names the keys of right-aligned columns.
+    caller; ``numeric`` names the keys of right-aligned columns. Every cell carries the class
+    ``col-<key>`` for the style sheet's column widths.
     """
-    head = "".join(f'<th scope="col" class="{"num" if key in numeric else ""}">{escape(h)}</th>'
+    def css(key: str) -> str:
+        return f"col-{escape(key)}" + (" num" if key in numeric else "")
+
+    head = "".join(f'<th scope="col" class="{css(key)}">{escape(h)}</th>'
                    for key, h, _ in columns)
     body = []
     for _, row in rows.iterrows():
-        cells = "".join(f'<td class="{"num" if key in numeric else ""}">{fn(row)}</td>'
-                        for key, _, fn in columns)
+        cells = "".join(f'<td class="{css(key)}">{fn(row)}</td>' for key, _, fn in columns)
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     leg = f'<p class="legend">{legend}</p>' if legend else ""

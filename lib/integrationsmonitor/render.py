@@ -10,12 +10,16 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import default
 
 from integrationsmonitor.catalogue import load_catalogue
 from integrationsmonitor.database import connect
@@ -30,6 +34,22 @@ NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+class IpcKernelManager(AsyncKernelManager):
+    """Kernels talk to the renderer over local IPC sockets in a private folder of their own,
+    instead of unencrypted TCP ports (ipykernel warns about plain TCP on every start). The
+    folder is per kernel so that parallel renders never share a socket path."""
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _default_ip(self) -> str:
+        folder = tempfile.mkdtemp(prefix="integrationsmonitor-kernel-")
+        weakref.finalize(self, shutil.rmtree, folder, True)
+        return str(Path(folder) / "kernel")
+
+
 class RenderError(Exception):
     """A report could not be made; the message (German) names the notebook and cell."""
 
@@ -41,6 +61,7 @@ class RenderResult:
     html: Path
     pdf: Path
     notebooks: list[Path]
+    seconds: dict[str, float]  # wall time per step: each notebook, "html", "pdf"
 
 
 def chain_notebooks(folder: Path | None = None) -> list[Path]:
@@ -77,31 +98,39 @@ def render_period(period: str, out_root: Path | None = None, notebooks: Path | N
     out_root.mkdir(parents=True, exist_ok=True)
     # Render beside the target so that the final move is a rename on the same file system.
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{period}-", dir=out_root))
+    seconds: dict[str, float] = {}
     try:
         executed = []
         for nb in nbs:
+            start = time.perf_counter()
             if on_notebook:
                 on_notebook(nb.name)
             target = tmp / nb.name
             try:
                 papermill.execute_notebook(
                     str(nb), str(target), parameters=params.as_dict(), kernel_name="python3",
-                    cwd=str(project_root()), progress_bar=False, log_output=False)
+                    cwd=str(project_root()), progress_bar=False, log_output=False,
+                    kernel_manager_class=IpcKernelManager)
             except papermill.PapermillExecutionError as exc:
                 raise RenderError(
                     f"Fehler im Notebook {nb.name}, Zelle {exc.exec_count} "
                     f"({exc.ename}): {ANSI.sub('', str(exc.evalue))}") from exc
             executed.append(target)
+            seconds[nb.name] = time.perf_counter() - start
+        start = time.perf_counter()
         html = export_html(tmp / REPORT_NOTEBOOK)
         (tmp / "report.html").write_text(html, encoding="utf-8")
+        seconds["html"] = time.perf_counter() - start
+        start = time.perf_counter()
         write_pdf(html, tmp / "report.pdf")
+        seconds["pdf"] = time.perf_counter() - start
         final = out_root / period
         _replace_folder(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return RenderResult(period, final, final / "report.html", final / "report.pdf",
-                        [final / p.name for p in executed])
+                        [final / p.name for p in executed], seconds)
 
 
 def _checked_params(period: str, overrides: dict[str, str]) -> ReportParameters:
