@@ -227,6 +227,17 @@ def test_entry_without_id_is_rejected(workbooks, mini, database):
     assert "Eintrag ohne Maßnahme-ID" in str(err.value)
 
 
+def test_content_in_an_added_column_is_not_dropped_silently(workbooks, mini, database):
+    _set(workbooks[0], "P5", "Kommentar")
+    _set(workbooks[0], f"P{_row(workbooks[0], 'AAA-M02')}", "wichtig!")
+    _set(workbooks[0], f"R{_row(workbooks[0], 'AAA-M03')}", "ohne Überschrift")
+    with pytest.raises(InputError) as err:
+        import_status(database, mini, H2_2018, workbooks)
+    located = [(p.row, p.column) for p in err.value.problems]
+    assert located == [(7, "Kommentar"), (8, "R")]
+    assert "nicht übernommen" in str(err.value)
+
+
 def test_renamed_header_is_rejected(workbooks, mini, database):
     _set(workbooks[0], f"E{HEADER_ROW}", "Stand")
     with pytest.raises(InputError, match="Spaltenüberschrift „Status“ fehlt in Zeile 5"):

@@ -186,7 +186,7 @@ def status_counts(ctx: ReportContext) -> HtmlBlock:
              if r.name != "Gesamt" else "Gesamt")]
     for ak in counts.columns:
         cols.append((ak, labels.get(ak, ak), lambda r, a=ak: fmt.number(r[a])))
-    return table(counts, cols, caption="Tabelle 2: Maßnahmen nach Status und Arbeitskreis",
+    return table(counts, cols, caption="Maßnahmen nach Status und Arbeitskreis",
                  css_class="totals-last compact", numeric=list(counts.columns))
 
 
@@ -228,6 +228,28 @@ def status_by_ak(ctx: ReportContext) -> HtmlBlock:
         parts.append(f"<p>{summary_line}.</p>")
         parts.append(_measure_table(ctx, ctx.view[ctx.view["ak_id"] == ak.ak_id], notes=False))
     return join(parts)
+
+
+def status_history(ctx: ReportContext) -> HtmlBlock:
+    """Per AK: the status of every measure in every period up to this one (its history)."""
+    periods = sorted(ctx.history["period"].unique())
+    matrix = ctx.history.pivot(index="measure_id", columns="period", values="status")
+    labels = dict(zip(ctx.catalogue.vocab.status["code"], ctx.catalogue.vocab.status["label"]))
+    parts = []
+    for ak in ctx.catalogue.arbeitskreise.itertuples():
+        measures = ctx.catalogue.measures_of(ak.ak_id).set_index("measure_id")
+        rows = matrix.reindex(measures.index).assign(text=measures["text"])
+        cols = [("measure_id", "ID", lambda r: text(r.name)),
+                ("text", "Maßnahme", lambda r: text(_shorten(r["text"], 70)))]
+        for pid in periods:
+            cols.append((pid, pid, lambda r, p=pid: status_badge(r[p], labels[r[p]])
+                         if pd.notna(r[p]) else "–"))
+        parts.append(table(rows, cols, caption=f"AK {ak.title}", css_class="compact history"))
+    return join(parts)
+
+
+def _shorten(value: str, width: int) -> str:
+    return value if len(value) <= width else value[:width - 1].rstrip() + "…"
 
 
 def arbeitskreise(ctx: ReportContext) -> HtmlBlock:

@@ -270,8 +270,13 @@ def read_status_workbook(path: Path, catalogue: Catalogue, period: Period) -> St
     measures = catalogue.measures.set_index("measure_id")
     ak_measures = set(catalogue.measures_of(ak_id)["measure_id"])
 
+    known_columns = set(col.values())
+    foreign: dict[int, int] = {}  # column index → first row with content outside our columns
     status_rows, kpi_rows, seen = [], [], {}
     for r, row in enumerate(ws.iter_rows(min_row=FIRST_ROW, values_only=True), start=FIRST_ROW):
+        for i, value in enumerate(row):
+            if i not in known_columns and cell_text(value) is not None:
+                foreign.setdefault(i, r)
         cells = {h: (row[i] if i < len(row) else None) for h, i in col.items()}
         entered = [h for h in COLUMNS if h not in LOCKED_COLUMNS and cell_text(cells[h])]
         mid = cell_text(cells[COL_ID])
@@ -353,6 +358,10 @@ def read_status_workbook(path: Path, catalogue: Catalogue, period: Period) -> St
         status_rows.append({"measure_id": mid, "ak_id": ak_id, "status": status,
                             "progress_pct": pct, "sachstand": note, "financing": financing,
                             "responsible": cell_text(cells[COL_RESPONSIBLE])})
+    for i, r in sorted(foreign.items()):
+        name = header[i] if i < len(header) and header[i] else get_column_letter(i + 1)
+        problem(f"Einträge in der Spalte „{name}“, die nicht zum Bogen gehört; sie würden nicht "
+                "übernommen. Bitte in „Sachstand / Bemerkung“ eintragen.", row=r, column=name)
     for mid in sorted(ak_measures - set(seen)):
         problem(f"Maßnahme „{mid}“ fehlt im Bogen (jede Maßnahme des AK braucht eine Zeile)",
                 column=COL_ID)
