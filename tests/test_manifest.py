@@ -67,3 +67,12 @@ def test_gitignore_keeps_lib_and_ignores_data_and_outputs():
     tracked = subprocess.run(["git", "ls-files", "lib", "notebooks"], cwd=ROOT,
                              capture_output=True, text=True).stdout.split()
     assert tracked, "lib/ and notebooks/ must be tracked"
+
+
+def test_docs_list_every_extract_field():
+    from integrationsmonitor.reference import extract_fields
+
+    doc = (ROOT / "docs" / "datenbasis.md").read_text(encoding="utf-8")
+    fields, _ = extract_fields()
+    for f in fields.itertuples():
+        assert f"| `{f.field}` | {f.column} |" in doc, f.field

@@ -111,3 +111,26 @@ def rate_history(history: pd.DataFrame, labels: dict[str, str], period_labels: d
     ax.grid(axis="y", linewidth=0.4, alpha=0.6)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
     return to_data_uri(fig)
+
+
+def stacked_counts(table: pd.DataFrame, colours: list[str], ylabel: str) -> str:
+    """Stacked bars of published counts: one bar per column (Stichtag), one segment per row.
+
+    Args:
+        table: published counts (suppressed cells NaN: drawn as gaps), rows in stack order,
+            columns already labelled for the axis.
+    """
+    fig, ax = plt.subplots(figsize=(7.2, 3.0))
+    bottom = pd.Series(0.0, index=table.columns)
+    for (label, row), colour in zip(table.iterrows(), colours):
+        values = row.fillna(0)
+        bars = ax.bar([str(c) for c in table.columns], values, bottom=bottom, color=colour,
+                      edgecolor="#444444", linewidth=0.5, label=str(label))
+        ax.bar_label(bars, labels=["*" if pd.isna(v) else fmt.number(v) for v in row],
+                     label_type="center", fontsize=7.5,
+                     color="white" if colour == OKABE_ITO["blue"] else "black")
+        bottom += values
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: fmt.number(x)))
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    return to_data_uri(fig)

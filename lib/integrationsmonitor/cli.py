@@ -46,6 +46,17 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--database", default=DEFAULT_DATABASE)
     e.add_argument("--concept")
 
+    x = sub.add_parser("import-extract",
+                       help="Personen-Extrakt von Sozialamt oder Jobcenter importieren")
+    x.add_argument("source", metavar="QUELLE", choices=["sozialamt", "jobcenter"],
+                   help="sozialamt (AsylbLG) oder jobcenter (SGB II)")
+    x.add_argument("stichtag", metavar="STICHTAG", help="TT.MM.JJJJ")
+    x.add_argument("file", metavar="DATEI", type=Path)
+    x.add_argument("--mapping", type=Path, help="Spaltenzuordnung des Amtes (YAML)")
+    x.add_argument("--database", default=DEFAULT_DATABASE)
+    x.add_argument("--demo-key", action="store_true",
+                   help="mit dem Demo-Schlüssel pseudonymisieren (nur synthetische Daten)")
+
     r = sub.add_parser("report", help="Notebooks ausführen, Bericht als HTML und PDF erzeugen")
     g = r.add_mutually_exclusive_group(required=True)
     g.add_argument("period", metavar="ZEITRAUM", nargs="?")
@@ -61,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"demo": _demo, "template": _template, "import-status": _import_status,
-                "import-decisions": _import_decisions, "report": _report}[args.command](args)
+                "import-decisions": _import_decisions, "import-extract": _import_extract,
+                "report": _report}[args.command](args)
     except InputError as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 1
@@ -121,6 +133,26 @@ def _import_decisions(args) -> int:
 
     decisions = import_register(resolve(args.database), _catalogue(args), args.file)
     print(f"importiert: Steuerungsentscheidungen aus {args.file.name}: {len(decisions)}")
+    return 0
+
+
+def _import_extract(args) -> int:
+    from integrationsmonitor import formatting as fmt
+    from integrationsmonitor.case_data import ColumnMapping, import_extract
+    from integrationsmonitor.paths import resolve
+    from integrationsmonitor.pseudonym import load_key
+
+    stichtag = fmt.parse_date(args.stichtag)
+    mapping = ColumnMapping.from_file(args.mapping) if args.mapping else None
+    result = import_extract(resolve(args.database), args.file, args.source, stichtag,
+                            load_key(demo=args.demo_key), mapping)
+    print(f"importiert: {result.file} – {result.source}, Stichtag {fmt.date(stichtag)}, "
+          f"Personen: {fmt.number(result.rows)}")
+    if result.derived_perspective:
+        print(f"  Bleibeperspektive aus der Staatsangehörigkeit abgeleitet: "
+              f"{fmt.number(result.derived_perspective)}")
+    if result.dropped_columns:
+        print(f"  verworfen (direkte Identifikatoren): {', '.join(result.dropped_columns)}")
     return 0
 
 

@@ -1,6 +1,7 @@
-"""Seeded generator of synthetic demo inputs: filled-in status workbooks for every period and a
-steering-decisions register, written in exactly the format a real Arbeitskreis returns and
-imported through the same path as real data.
+"""Seeded generator of synthetic demo inputs: filled-in status workbooks for every period, a
+steering-decisions register and the offices' person-level extracts for every Stichtag
+(see :mod:`case_demo`), written in exactly the formats real inputs come in and imported
+through the same path as real data.
 
 Everything here is invented. The storyline follows public facts (see shared domain facts):
 the Integrationspauschale covered 2018 measures; money was short in 2019 until the Land passed
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 
+from integrationsmonitor.case_demo import generate_case_demo, stichtage
 from integrationsmonitor.catalogue import Catalogue, load_catalogue
 from integrationsmonitor.database import connect
 from integrationsmonitor.decisions import REGISTER_NAME, Decision, import_register, write_register
@@ -40,6 +42,7 @@ from integrationsmonitor.status_workbook import (
 DEFAULT_SEED = 20180701
 DATABASE_NAME = "integrationsmonitor.duckdb"
 STATUS_DIR = "statusboegen"
+EXTRACTS_DIR = "extrakte"
 
 # Kennzahlen the demo reports for measures that hold courses or events: (name, typical value).
 DEMO_KPIS = {
@@ -130,9 +133,11 @@ def fingerprint(seed: int = DEFAULT_SEED) -> str:
     import hashlib
 
     from integrationsmonitor.paths import CONCEPTS_DIR, PACKAGE_DIR
+    from integrationsmonitor.reference import REFERENCE_DIR
 
     h = hashlib.sha256(str(seed).encode())
-    for path in sorted(CONCEPTS_DIR.glob("*.yaml")) + sorted(PACKAGE_DIR.glob("*.py")):
+    for path in (sorted(CONCEPTS_DIR.glob("*.yaml")) + sorted(REFERENCE_DIR.glob("*.yaml"))
+                 + sorted(PACKAGE_DIR.glob("*.py"))):
         h.update(path.read_bytes())
     return h.hexdigest()
 
@@ -194,6 +199,10 @@ def generate_demo(out_dir: Path | None = None, seed: int = DEFAULT_SEED,
             _advance(rng, state)
     register = write_register(out_dir / REGISTER_NAME, catalogue, demo_decisions())
     import_register(database, catalogue, register)
+    cal = ReportingCalendar.of(catalogue)
+    shutil.rmtree(out_dir / EXTRACTS_DIR, ignore_errors=True)
+    generate_case_demo(database, out_dir / EXTRACTS_DIR,
+                       stichtage(cal.baseline_stichtag, [p.stichtag for p in cal.periods]), seed)
     con = connect(database)
     try:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('demo_fingerprint', ?)",

@@ -99,3 +99,25 @@ def heading(level: int, title: str, anchor: str | None = None) -> str:
 def figure(svg_data_uri: str, alt: str, caption: str) -> HtmlBlock:
     return HtmlBlock(f'<figure><img src="{svg_data_uri}" alt="{escape(alt)}"/>'
                      f"<figcaption>{escape(caption)}</figcaption></figure>")
+
+
+def protected_table(display: pd.DataFrame, caption: str, row_header: str,
+                    legend: str | None = None, extra: pd.DataFrame | None = None) -> HtmlBlock:
+    """A disclosure-protected count table as published.
+
+    Count cells carry the class ``count`` (the privacy gate checks them: never 1 or 2);
+    ``extra`` adds columns that are not counts (changes, shares), already formatted.
+    """
+    extra = extra if extra is not None else pd.DataFrame(index=display.index)
+    head = f'<th scope="col">{escape(row_header)}</th>' + "".join(
+        f'<th scope="col" class="num">{escape(str(c))}</th>'
+        for c in [*display.columns, *extra.columns])
+    body = []
+    for label in display.index:
+        cells = "".join(f'<td class="num count">{escape(v)}</td>' for v in display.loc[label])
+        cells += "".join(f'<td class="num">{escape(v)}</td>' for v in extra.loc[label])
+        body.append(f'<tr><th scope="row">{escape(str(label))}</th>{cells}</tr>')
+    leg = f'<p class="legend">{escape(legend)}</p>' if legend else ""
+    return HtmlBlock(f'<table class="report-table sdc totals-last"><caption>{escape(caption)}'
+                     f'</caption><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
+                     f"</table>{leg}")

@@ -21,6 +21,7 @@ import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
+from integrationsmonitor import privacy
 from integrationsmonitor.catalogue import load_catalogue
 from integrationsmonitor.database import connect
 from integrationsmonitor.errors import InputError
@@ -119,6 +120,11 @@ def render_period(period: str, out_root: Path | None = None, notebooks: Path | N
             seconds[nb.name] = time.perf_counter() - start
         start = time.perf_counter()
         html = export_html(tmp / REPORT_NOTEBOOK)
+        try:
+            privacy.check({**{p.name: privacy.notebook_texts(p) for p in executed},
+                           "report.html": [html]}, params.database_path)
+        except privacy.PrivacyError as exc:
+            raise RenderError(str(exc)) from exc
         (tmp / "report.html").write_text(html, encoding="utf-8")
         seconds["html"] = time.perf_counter() - start
         start = time.perf_counter()

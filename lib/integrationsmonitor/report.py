@@ -10,11 +10,12 @@ from functools import cached_property
 
 import pandas as pd
 
-from integrationsmonitor import __version__, charts
+from integrationsmonitor import __version__, case_figures, charts
 from integrationsmonitor import formatting as fmt
 from integrationsmonitor.catalogue import Catalogue, load_catalogue
 from integrationsmonitor.database import connect
 from integrationsmonitor.decisions import decisions_until
+from integrationsmonitor.disclosure import LEGEND
 from integrationsmonitor.html import (
     HtmlBlock,
     change_badge,
@@ -22,6 +23,7 @@ from integrationsmonitor.html import (
     heading,
     join,
     note,
+    protected_table,
     status_badge,
     table,
     text,
@@ -36,6 +38,7 @@ from integrationsmonitor.measure_status import (
 from integrationsmonitor.params import ReportParameters, parse_parameters
 from integrationsmonitor.paths import project_root
 from integrationsmonitor.periods import Period, ReportingCalendar
+from integrationsmonitor.reference import territory
 
 
 @dataclass
@@ -83,7 +86,8 @@ def load(period: str, report_date: str, database: str, concept: str, author: str
             "SELECT kind, period, ak_id, file_name, sha256, imported_at FROM import_log "
             "WHERE import_id IN (SELECT DISTINCT import_id FROM measure_status WHERE period = ?) "
             "OR import_id IN (SELECT DISTINCT import_id FROM steering_decision) "
-            "ORDER BY kind DESC, ak_id", [p.id]).df()
+            "OR (kind LIKE 'extract-%' AND period IN (?, ?, ?)) "
+            "ORDER BY kind DESC, period, ak_id", [p.id, *_stichtag_keys(calendar, p)]).df()
     finally:
         con.close()
     hist = hist[hist["period"] <= p.id]
@@ -91,6 +95,13 @@ def load(period: str, report_date: str, database: str, concept: str, author: str
     return ReportContext(params=params, catalogue=catalogue, period=p,
                          previous=calendar.previous(p), history=hist, kpis=kpis,
                          decisions=decisions, imports=imports)
+
+
+def _stichtag_keys(calendar: ReportingCalendar, p: Period) -> list[str]:
+    """Import-log keys (ISO dates) of the Stichtage a report draws on."""
+    prev = calendar.previous(p)
+    days = [calendar.baseline_stichtag, prev.stichtag if prev else p.stichtag, p.stichtag]
+    return [d.isoformat() for d in days]
 
 
 # --- sections -------------------------------------------------------------------------------
@@ -341,6 +352,128 @@ def steering_decisions(ctx: ReportContext) -> HtmlBlock:
     ], caption="Steuerungsentscheidungen der Lenkungsgruppe bis zum Stichtag")
 
 
+# --- Daten, Zahlen, Fakten ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CaseStichtage:
+    """The Stichtage a report compares: baseline, previous, current, and all up to current."""
+
+    baseline: dt.date
+    previous: dt.date | None
+    current: dt.date
+    series: list[dt.date]
+
+    @property
+    def compared(self) -> list[dt.date]:
+        return list(dict.fromkeys(d for d in (self.baseline, self.previous, self.current) if d))
+
+
+def _case_stichtage(ctx: ReportContext, con) -> CaseStichtage | None:
+    available = case_figures.available_stichtage(con)
+    current = ctx.period.stichtag
+    if current not in available:
+        return None
+    previous = ctx.previous.stichtag if ctx.previous else None
+    baseline = ctx.catalogue.baseline_stichtag
+    return CaseStichtage(
+        baseline=baseline if baseline in available else current,
+        previous=previous if previous in available else None, current=current,
+        series=[d for d in available if d <= current])
+
+
+def _with_case_data(ctx: ReportContext, render) -> HtmlBlock:
+    con = connect(ctx.params.database_path, read_only=True)
+    try:
+        days = _case_stichtage(ctx, con)
+        if days is None:
+            return note(f"Für den Stichtag {fmt.date(ctx.period.stichtag)} liegen keine "
+                        "Extrakte von Sozialamt und Jobcenter vor.", "warning")
+        return render(con, days)
+    finally:
+        con.close()
+
+
+def case_overview(ctx: ReportContext) -> HtmlBlock:
+    """Persons in AsylbLG and SGB II at the Stichtag against the baseline, with a chart of all
+    Stichtage since the baseline."""
+    def render(con, days: CaseStichtage) -> HtmlBlock:
+        series = case_figures.dimension_table(con, "rechtskreis", days.series)
+        pub = series.protected.published()
+        shown = series.protected.display()
+        cur, base = days.current, days.baseline
+        lead = (f'<p class="lead">Am Stichtag {fmt.date(cur)} erhielten '
+                f"<strong>{shown.at['Gesamt', cur]} Personen</strong> aus der Zielgruppe "
+                f"Leistungen: {shown.at['AsylbLG', cur]} nach dem AsylbLG (Sozialamt) und "
+                f"{shown.at['SGB II', cur]} nach dem SGB II (Jobcenter). Zur Basis am "
+                f"{fmt.date(base)} waren es {shown.at['Gesamt', base]} "
+                f"({_signed(pub.at['Gesamt', cur] - pub.at['Gesamt', base])}).</p>")
+        chart_data = pub.drop(index="Gesamt")
+        chart_data.columns = [fmt.date(c) for c in chart_data.columns]
+        chart = figure(charts.stacked_counts(
+            chart_data, [charts.OKABE_ITO["orange"], charts.OKABE_ITO["blue"]], "Personen"),
+            "Säulendiagramm: Personen nach Rechtskreis je Stichtag",
+            "Personen nach Rechtskreis je Stichtag seit der Basis (Datenbasis AsylbLG und SGB II)")
+        return join([HtmlBlock(lead), chart])
+    return _with_case_data(ctx, render)
+
+
+def case_dimension(ctx: ReportContext, key: str) -> HtmlBlock:
+    """One dimension at baseline, previous and current Stichtag, with the changes."""
+    def render(con, days: CaseStichtage) -> HtmlBlock:
+        t = case_figures.dimension_table(con, key, days.compared)
+        return _case_table(t, days)
+    return _with_case_data(ctx, render)
+
+
+def case_cross_tables(ctx: ReportContext) -> HtmlBlock:
+    """Verbandsgemeinde × Rechtskreis, and the transitions since the previous Stichtag."""
+    def render(con, days: CaseStichtage) -> HtmlBlock:
+        vg = case_figures.vg_by_rechtskreis(con, days.current)
+        parts = [protected_table(vg.display(), f"Personen nach Verbandsgemeinde und "
+                                 f"Rechtskreis am {fmt.date(days.current)}", "Verbandsgemeinde",
+                                 LEGEND + " " + " ".join(territory().notes))]
+        if days.previous is not None:
+            tr = case_figures.transitions(con, days.previous, days.current)
+            parts.append(protected_table(
+                tr.display(), f"Übergänge vom {fmt.date(days.previous)} (Zeilen) zum "
+                f"{fmt.date(days.current)} (Spalten)", "vorher \\ nachher",
+                LEGEND + " Personen über das Pseudonym verfolgt; „nicht im Bestand“: vorher "
+                "noch nicht / nachher nicht mehr im Leistungsbezug."))
+        return join(parts)
+    return _with_case_data(ctx, render)
+
+
+def case_figures_section(ctx: ReportContext) -> HtmlBlock:
+    """The whole "Daten, Zahlen, Fakten" section of the report."""
+    parts = [case_overview(ctx)]
+    for key in case_figures.DIMENSIONS:
+        parts.append(case_dimension(ctx, key))
+    parts.append(case_cross_tables(ctx))
+    return join(parts)
+
+
+def _case_table(t: case_figures.CaseTable, days: CaseStichtage) -> HtmlBlock:
+    display = t.protected.display()
+    labels = {days.baseline: f"{fmt.date(days.baseline)} (Basis)", days.current:
+              f"{fmt.date(days.current)} (Stichtag)"}
+    if days.previous is not None:
+        labels[days.previous] = fmt.date(days.previous)
+    display.columns = [labels[c] for c in display.columns]
+    extra = pd.DataFrame(index=display.index)
+    if days.baseline != days.current:
+        extra["Veränderung zur Basis"] = t.change(days.current, days.baseline).map(_signed)
+    if days.previous is not None and days.previous != days.baseline:
+        extra["Veränderung zum Vorstichtag"] = t.change(days.current, days.previous).map(_signed)
+    legend = LEGEND + (" " + t.note if t.note else "")
+    return protected_table(display, t.title, "Merkmal", legend, extra)
+
+
+def _signed(value: float) -> str:
+    if pd.isna(value):
+        return "*"
+    return "±0" if value == 0 else ("+" if value > 0 else "−") + fmt.number(abs(value))
+
+
 def provenance(ctx: ReportContext) -> HtmlBlock:
     """Where the report comes from: period, parameters hash, input hashes, code version."""
     p = ctx.params
@@ -352,13 +485,19 @@ def provenance(ctx: ReportContext) -> HtmlBlock:
             ("Erstellt", fmt.date(dt.date.today()))]
     facts = "".join(f"<dt>{text(k)}</dt><dd><code>{text(v)}</code></dd>" for k, v in rows)
     inputs = table(ctx.imports, [
-        ("kind", "Art", lambda r: "Statusbogen" if r["kind"] == "status" else "Entscheidungen"),
-        ("ak_id", "AK", lambda r: text(r["ak_id"])),
+        ("kind", "Art", lambda r: IMPORT_KINDS.get(r["kind"], r["kind"])),
+        ("ak_id", "AK / Stichtag", lambda r: text(r["ak_id"]) if r["kind"] == "status"
+         else (fmt.date(dt.date.fromisoformat(r["period"])) if r["kind"].startswith("extract")
+               else "")),
         ("file_name", "Datei", lambda r: text(r["file_name"])),
         ("sha256", "SHA-256", lambda r: f"<code>{text(r['sha256'])}</code>"),
         ("imported_at", "importiert", lambda r: fmt.date(r["imported_at"].date())),
     ], caption="Eingangsdateien", css_class="compact provenance-inputs")
     return HtmlBlock(f'<dl class="facts provenance">{facts}</dl>') + inputs
+
+
+IMPORT_KINDS = {"status": "Statusbogen", "decisions": "Entscheidungen",
+                "extract-sozialamt": "Extrakt Sozialamt", "extract-jobcenter": "Extrakt Jobcenter"}
 
 
 def _git_suffix() -> str:

@@ -1,0 +1,107 @@
+"""Reference data of the case-figure data basis: territory (Verbandsgemeinden and the 2019
+reform), value lists of the extracts, and the field table. All of it is YAML, not code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from integrationsmonitor.paths import PACKAGE_DIR
+
+REFERENCE_DIR = PACKAGE_DIR / "reference"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """One value list: codes, German labels, accepted spellings."""
+
+    name: str
+    codes: list[str]
+    labels: dict[str, str]
+    by_spelling: dict[str, str]  # lower-case spelling or code → code
+
+    def parse(self, value: str) -> str | None:
+        return self.by_spelling.get(" ".join(str(value).split()).lower())
+
+
+@dataclass(frozen=True)
+class Territory:
+    """Verbandsgemeinden of the Kreis, with the codes valid on each day and today's territory."""
+
+    kreis_code: str
+    kreis_name: str
+    units: pd.DataFrame  # code, name, valid_from, valid_until
+    today: dict[str, str]  # any code → code on today's territory
+    notes: list[str]
+
+    def code_for(self, value: str, day: dt.date) -> str | None:
+        """The unit code for a name or code as given in an extract on ``day``."""
+        text = " ".join(str(value).split())
+        valid = self.units[(self.units["valid_from"] <= day) & (self.units["valid_until"] >= day)]
+        by_code = valid[valid["code"] == text]
+        if len(by_code):
+            return text
+        by_name = valid[valid["name"].str.lower() == text.lower()]
+        if len(by_name):
+            return by_name["code"].iloc[0]
+        # A known unit used outside its validity (e.g. an old name in a late extract).
+        anywhere = self.units[(self.units["code"] == text)
+                              | (self.units["name"].str.lower() == text.lower())]
+        return anywhere["code"].iloc[0] if len(anywhere) else None
+
+    def names_today(self) -> dict[str, str]:
+        current = self.units[self.units["valid_until"] >= dt.date.max - dt.timedelta(days=1)]
+        return dict(zip(current["code"], current["name"]))
+
+
+@cache
+def vocabularies() -> dict[str, Vocabulary]:
+    data = yaml.safe_load((REFERENCE_DIR / "case_vocabularies.yaml").read_text("utf-8"))
+    out = {}
+    for name, entries in data.items():
+        if not isinstance(entries, list) or not entries or not isinstance(entries[0], dict):
+            continue
+        spell = {}
+        for e in entries:
+            spell[str(e["code"]).lower()] = e["code"]
+            spell[str(e["label"]).lower()] = e["code"]
+            for alias in e.get("aliases", []):
+                spell[str(alias).lower()] = e["code"]
+        out[name] = Vocabulary(name, [e["code"] for e in entries],
+                               {e["code"]: e["label"] for e in entries}, spell)
+    return out
+
+
+@cache
+def good_perspective_countries() -> frozenset[str]:
+    data = yaml.safe_load((REFERENCE_DIR / "case_vocabularies.yaml").read_text("utf-8"))
+    return frozenset(c.lower() for c in data["good_perspective_countries"])
+
+
+@cache
+def extract_fields() -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The field table (field, column, required, kind, description) and the drop list."""
+    data = yaml.safe_load((REFERENCE_DIR / "extract_fields.yaml").read_text("utf-8"))
+    return pd.DataFrame(data["fields"]), tuple(data["drop"])
+
+
+@cache
+def territory(path: Path = REFERENCE_DIR / "territory.yaml") -> Territory:
+    data = yaml.safe_load(path.read_text("utf-8"))
+    units = pd.DataFrame([{
+        "code": u["code"], "name": u["name"],
+        "valid_from": dt.date.fromisoformat(u.get("valid_from", "1900-01-01")),
+        "valid_until": dt.date.fromisoformat(u.get("valid_until", "9999-12-31"))}
+        for u in data["verbandsgemeinden"]])
+    today = {c: c for c in units["code"]}
+    notes = []
+    for m in data.get("mergers", []):
+        for old in m["from"]:
+            today[old] = m["into"]
+        notes.append(" ".join(m["note"].split()))
+    return Territory(data["kreis"]["code"], data["kreis"]["name"], units, today, notes)
