@@ -42,7 +42,7 @@ def step_build_land(folder: Path) -> dict:
     from integrationsmonitor.case_demo import generate_case_demo
 
     start = time.perf_counter()
-    generate_case_demo(folder / "land.duckdb", folder / "land", STICHTAGE, seed=2, scale=100,
+    generate_case_demo(folder / "land.duckdb", folder / "land", STICHTAGE, seed=2, scale=110,
                        formats="csv")
     import duckdb
 

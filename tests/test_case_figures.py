@@ -19,7 +19,7 @@ def person(key, day, rk, vg, nat, year, sex, employment="arbeitslos"):
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory):
+def tiny_db(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cases")
     db = tmp / "b.duckdb"
     extracts = {
@@ -40,7 +40,12 @@ def con(tmp_path_factory):
     for (day, source), rows in extracts.items():
         path = write_csv(tmp, rows=rows, header=HEADER, name=f"{source}_{day}.csv")
         import_extract(db, path, source, day, KEY)
-    c = duckdb.connect(str(db), read_only=True)
+    return db
+
+
+@pytest.fixture(scope="module")
+def con(tiny_db):
+    c = duckdb.connect(str(tiny_db), read_only=True)
     yield c
     c.close()
 
@@ -85,3 +90,24 @@ def test_changes_are_suppressed_with_their_values(con):
     change = t.change(D2, D1)
     assert change[["männlich", "weiblich"]].isna().all()
     assert change[["divers", "Gesamt"]].tolist() == [0, 0]
+
+
+def test_explore_cut_counts_by_two_dimensions_with_totals(tiny_db):
+    from integrationsmonitor import explore
+
+    result = explore.cut(tiny_db, "31.12.2019", "vg", "rechtskreis")
+    values = result.protected.values
+    assert values.loc["Landstuhl"].tolist() == [1, 2, 3]
+    assert values.loc["Gesamt"].tolist() == [2, 3, 5]
+    assert "<td class=\"num count\">1</td>" not in result._repr_html_()
+
+
+def test_explore_filters_and_rejects_unknown_names(tiny_db):
+    from integrationsmonitor import explore
+
+    women = explore.cut(tiny_db, "31.12.2019", "rechtskreis", filters={"sex": "weiblich"})
+    assert women.protected.values["Gesamt"].tolist() == [0, 1, 1]
+    with pytest.raises(ValueError, match="unbekanntes Merkmal „religion“"):
+        explore.cut(tiny_db, "31.12.2019", "religion")
+    with pytest.raises(ValueError, match="unbekannter Wert „niemand“"):
+        explore.cut(tiny_db, "31.12.2019", "vg", filters={"sex": "niemand"})

@@ -278,8 +278,8 @@ def check_extract(path: Path, source: str, stichtag: dt.date,
     width = len(header)
     table = pd.DataFrame([(r + [""] * width)[:width] for r in rows], columns=range(width),
                          dtype=object)
-    for c in range(width):
-        table[c] = table[c].astype(str).str.replace(r"\s+", " ", regex=True).str.strip()
+    for c in range(width):  # fold blanks; extracts repeat few values, so per distinct value
+        table[c] = _lookup(table[c], lambda v: " ".join(str(v).split()))
     # File row numbers: rows are numbered as a spreadsheet shows them (blank rows skipped
     # above do not shift later numbers for CSV without blank lines).
     table["_row"] = np.arange(len(table)) + header_row + 1
@@ -369,7 +369,7 @@ def check_extract(path: Path, source: str, stichtag: dt.date,
     out["kita"] = coded("kita", "yes_no", False).map({"ja": True, "nein": False})
     out["school"] = coded("school", "yes_no", False).map({"ja": True, "nein": False})
 
-    keys = out["source_key"].str.replace(r"\s+", "", regex=True).str.upper()
+    keys = _lookup(out["source_key"], lambda k: "".join(k.split()).upper())
     dup = keys.duplicated(keep=False) & (keys != "")
     first_row = out.loc[dup].groupby(keys[dup])["_row"].min()
     for idx in out.index[dup & keys.duplicated(keep="first")]:

@@ -101,7 +101,7 @@ def dimension_table(con: duckdb.DuckDBPyConnection, key: str, stichtage: list[dt
                                aggfunc="sum", fill_value=0)
     table.columns = [c.date() if hasattr(c, "date") else c for c in table.columns]
     table = table.reindex(columns=stichtage, fill_value=0)
-    table = _order_and_label(key, d, table, stichtage[-1])
+    table = _order_and_label(key, d, table, table[stichtage[-1]])
     table.loc[TOTAL] = table.sum()
     note = d.note
     if note == "territory":
@@ -110,15 +110,16 @@ def dimension_table(con: duckdb.DuckDBPyConnection, key: str, stichtage: list[dt
                      note)
 
 
-def _order_and_label(key: str, d: Dimension, table: pd.DataFrame, current: dt.date
+def _order_and_label(key: str, d: Dimension, table: pd.DataFrame, rank_by: pd.Series
                      ) -> pd.DataFrame:
+    """Rows in the dimension's order with German labels; nationalities: the top ones by
+    ``rank_by`` and the rest summed."""
     vocab = vocabularies()
     if key == "vg":
         names = territory().names_today()
         return table.reindex(list(names), fill_value=0).rename(index=names)
     if key == "nationality":
-        top = table[current].sort_values(ascending=False, kind="stable").index[
-            :TOP_NATIONALITIES]
+        top = rank_by.sort_values(ascending=False, kind="stable").index[:TOP_NATIONALITIES]
         rest = table.drop(index=top).sum()
         out = table.loc[top]
         out.loc["übrige Staatsangehörigkeiten"] = rest
@@ -138,6 +139,11 @@ def _order_and_label(key: str, d: Dimension, table: pd.DataFrame, current: dt.da
         return table.reindex(order, fill_value=0).rename(index={"ohne": "ohne Angabe"})
     codes = vocab[d.vocabulary].codes
     return table.reindex(codes, fill_value=0).rename(index=vocab[d.vocabulary].labels)
+
+
+def order_and_label(key: str, table: pd.DataFrame, rank_by: pd.Series) -> pd.DataFrame:
+    """Public form of the row ordering and labelling of a dimension (used by :mod:`explore`)."""
+    return _order_and_label(key, DIMENSIONS[key], table, rank_by)
 
 
 def vg_by_rechtskreis(con: duckdb.DuckDBPyConnection, stichtag: dt.date) -> Protected:

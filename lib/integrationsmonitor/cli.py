@@ -25,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="synthetische Demo-Daten erzeugen und importieren")
     d.add_argument("--out", type=Path, help="Zielordner (Standard: data/demo)")
     d.add_argument("--seed", type=int, help="Startwert des Zufallsgenerators")
+    d.add_argument("--scale", type=float, default=1.0,
+                   help="Vielfaches der Personenzahl (110: Landesgröße, über 1 Mio. Zeilen)")
 
     t = sub.add_parser("template", help="Statusbögen (xlsx) für ein Halbjahr erzeugen")
     t.add_argument("period", metavar="ZEITRAUM", help="z. B. 2019-H1")
@@ -91,7 +93,8 @@ def _catalogue(args):
 def _demo(args) -> int:
     from integrationsmonitor.demo import DEFAULT_SEED, generate_demo
 
-    db = generate_demo(args.out, seed=args.seed if args.seed is not None else DEFAULT_SEED)
+    db = generate_demo(args.out, seed=args.seed if args.seed is not None else DEFAULT_SEED,
+                       scale=args.scale)
     print(f"Demo-Daten erzeugt und importiert: {db}")
     return 0
 

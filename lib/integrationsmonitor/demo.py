@@ -158,10 +158,12 @@ def ensure_demo(out_dir: Path | None = None, seed: int = DEFAULT_SEED) -> Path:
 
 
 def generate_demo(out_dir: Path | None = None, seed: int = DEFAULT_SEED,
-                  catalogue: Catalogue | None = None) -> Path:
+                  catalogue: Catalogue | None = None, scale: float = 1.0) -> Path:
     """Write and import the demo inputs for every period; returns the demo database path.
 
-    The folder's earlier demo database and workbooks are replaced.
+    The folder's earlier demo database and workbooks are replaced. ``scale`` multiplies the
+    population of the extracts (110 gives a Land-sized basis of over a million person-Stichtag
+    rows at 110, written as plain CSV to keep it fast).
     """
     out_dir = out_dir or demo_dir()
     catalogue = catalogue or load_catalogue()
@@ -202,11 +204,13 @@ def generate_demo(out_dir: Path | None = None, seed: int = DEFAULT_SEED,
     cal = ReportingCalendar.of(catalogue)
     shutil.rmtree(out_dir / EXTRACTS_DIR, ignore_errors=True)
     generate_case_demo(database, out_dir / EXTRACTS_DIR,
-                       stichtage(cal.baseline_stichtag, [p.stichtag for p in cal.periods]), seed)
+                       stichtage(cal.baseline_stichtag, [p.stichtag for p in cal.periods]), seed,
+                       scale=scale, formats="mixed" if scale == 1 else "csv")
     con = connect(database)
     try:
-        con.execute("INSERT OR REPLACE INTO meta VALUES ('demo_fingerprint', ?)",
-                    [fingerprint(seed)])
+        if scale == 1:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('demo_fingerprint', ?)",
+                        [fingerprint(seed)])
     finally:
         con.close()
     return database
