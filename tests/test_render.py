@@ -65,6 +65,7 @@ def test_html_is_self_contained_german_and_complete(rendered, period):
     p = Period.parse(period)
     assert f"Sachstandsbericht {p.label}" in html
     assert f"Stichtag</dt><dd>{p.stichtag:%d.%m.%Y}" in html
+    assert "Daten, Zahlen, Fakten" in html and 'class="report-table sdc' in html
     for title in AK_TITLES:
         assert f"AK {title}" in html
 
@@ -81,6 +82,7 @@ def test_pdf_is_a4_with_page_numbers_period_and_every_ak(rendered, period):
     flat = " ".join(text.split())
     assert f"Seite 1 von {pages}" in flat and f"Seite {pages} von {pages}" in flat
     assert f"Sachstandsbericht {Period.parse(period).label}" in flat
+    assert "Daten, Zahlen, Fakten" in flat and "Personen nach Verbandsgemeinde" in flat
     for title in AK_TITLES:
         assert f"AK {title}" in flat, title
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
