@@ -59,6 +59,22 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--demo-key", action="store_true",
                    help="mit dem Demo-Schlüssel pseudonymisieren (nur synthetische Daten)")
 
+    n = sub.add_parser("indicators", help="Indikatoren berechnen und in der Datenbasis ablegen")
+    ng = n.add_mutually_exclusive_group(required=True)
+    ng.add_argument("period", metavar="ZEITRAUM", nargs="?")
+    ng.add_argument("--all", action="store_true", help="alle Halbjahre aus params/")
+    n.add_argument("--database", help="andere Datenbasis als in der Parameterdatei")
+
+    g2 = sub.add_parser("import-reference",
+                        help="Referenzwert aus einem GENESIS-/Regionaldatenbank-Export importieren")
+    g2.add_argument("file", metavar="DATEI", type=Path)
+    g2.add_argument("--figure", required=True, help="Name des Referenzwerts, z. B. kita_quote_3_6")
+    g2.add_argument("--variable", required=True, help="Spalte (Merkmal) im Export")
+    g2.add_argument("--region", default="07335", help="Regionalschlüssel (Standard: 07335)")
+    g2.add_argument("--scale", type=float, default=1.0,
+                    help="Faktor, z. B. 0.01 für Prozentangaben → Anteil")
+    g2.add_argument("--database", default=DEFAULT_DATABASE)
+
     r = sub.add_parser("report", help="Notebooks ausführen, Bericht als HTML und PDF erzeugen")
     g = r.add_mutually_exclusive_group(required=True)
     g.add_argument("period", metavar="ZEITRAUM", nargs="?")
@@ -75,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"demo": _demo, "template": _template, "import-status": _import_status,
                 "import-decisions": _import_decisions, "import-extract": _import_extract,
+                "indicators": _indicators, "import-reference": _import_reference,
                 "report": _report}[args.command](args)
     except InputError as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
@@ -159,6 +176,48 @@ def _import_extract(args) -> int:
     return 0
 
 
+def _indicators(args) -> int:
+    from integrationsmonitor.params import all_params_files
+
+    periods = [p.stem for p in all_params_files()] if args.all else [args.period]
+    for period in periods:
+        n = store_indicators(period, args.database)
+        print(f"{period}: {n} Indikatoren berechnet und abgelegt")
+    return 0
+
+
+def store_indicators(period: str, database: str | None = None) -> int:
+    """Compute the period's indicators and keep them in the data basis; returns their number."""
+    from integrationsmonitor import report
+    from integrationsmonitor.database import connect
+    from integrationsmonitor.indicators import store
+    from integrationsmonitor.params import params_file, read_params_file
+
+    params = read_params_file(params_file(period))
+    values = params.as_dict() | ({"database": str(database)} if database else {})
+    ctx = report.load(**values)
+    assessments = ctx.assessments
+    con = connect(ctx.params.database_path)
+    try:
+        store(con, ctx.period, assessments)
+    finally:
+        con.close()
+    return len(assessments)
+
+
+def _import_reference(args) -> int:
+    from integrationsmonitor.genesis import read_genesis
+    from integrationsmonitor.indicators import import_reference
+    from integrationsmonitor.paths import resolve
+
+    table = read_genesis(args.file)
+    n = import_reference(resolve(args.database), table, args.figure, args.variable,
+                         args.region, args.scale, args.file.name)
+    print(f"importiert: {n} Werte für {args.figure} aus {args.file.name} "
+          f"(Tabelle {table.code}, Stand {table.stand:%d.%m.%Y})" if table.stand else "")
+    return 0
+
+
 def _report(args) -> int:
     from tqdm import tqdm
 
@@ -166,6 +225,11 @@ def _report(args) -> int:
 
     periods = [p.stem for p in all_params_files()] if args.all else [args.period]
     overrides = {"database": str(args.database)} if args.database else {}
+    for period in periods:  # the history of the indicators, kept before anything is rendered
+        try:
+            store_indicators(period, args.database)
+        except (InputError, ValueError):
+            pass  # the render names the problem
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(periods)))
     tasks = [(p, args.out, args.notebooks, overrides) for p in periods]
     failed = []

@@ -17,6 +17,7 @@ import nbformat
 
 HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
 SOURCE_KEY_PATTERNS = [re.compile(r"\bDEMO-\d{4,}\b"), re.compile(r"(?<![\w.])\d{12}(?![\w.])")]
+DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
 COUNT_CELL = re.compile(r'<td class="[^"]*\bcount\b[^"]*">\s*([^<]*?)\s*</td>')
 
 
@@ -59,6 +60,7 @@ def check(documents: dict[str, list[str]], database: Path) -> None:
     findings = []
     for name, texts in documents.items():
         for text in texts:
+            text = DATA_URI.sub("", text)  # embedded images: encoded bytes, not text
             for token in set(HEX64.findall(text)):
                 if token in known:
                     findings.append(f"{name}: enthält ein Pseudonym ({token[:8]}…)")

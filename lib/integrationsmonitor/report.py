@@ -28,6 +28,7 @@ from integrationsmonitor.html import (
     table,
     text,
 )
+from integrationsmonitor.indicators import Assessment, IndicatorSet, assess_all, load_indicators
 from integrationsmonitor.measure_status import (
     counts_by_status,
     history,
@@ -61,6 +62,26 @@ class ReportContext:
     @cached_property
     def reported_aks(self) -> set[str]:
         return set(self.history.loc[self.history["period"] == self.period.id, "ak_id"])
+
+    @cached_property
+    def indicator_set(self) -> IndicatorSet:
+        return load_indicators(self.catalogue, self.catalogue.path.parent / "indicators.yaml")
+
+    @cached_property
+    def assessments(self) -> list[Assessment]:
+        return self._assess(self.period)
+
+    @cached_property
+    def previous_assessments(self) -> list[Assessment]:
+        return self._assess(self.previous) if self.previous else []
+
+    def _assess(self, period: Period) -> list[Assessment]:
+        con = connect(self.params.database_path, read_only=True)
+        try:
+            hist = self.history[self.history["period"] <= period.id]
+            return assess_all(con, self.catalogue, self.indicator_set, period, hist, self.kpis)
+        finally:
+            con.close()
 
     @property
     def ak_labels(self) -> dict[str, str]:
@@ -352,6 +373,164 @@ def steering_decisions(ctx: ReportContext) -> HtmlBlock:
     ], caption="Steuerungsentscheidungen der Lenkungsgruppe bis zum Stichtag")
 
 
+# --- indicators and steering ---------------------------------------------------------------------
+
+def _ampel_badge(colour: str) -> str:
+    from integrationsmonitor.progress import AMPEL
+
+    symbol, word, meaning = AMPEL[colour]
+    return (f'<span class="ampel ampel-{colour}" title="{text(meaning)}"><span aria-hidden="true">'
+            f"{symbol}</span> {text(word)}</span>")
+
+
+def indicator_overview(ctx: ReportContext) -> HtmlBlock:
+    """All indicators with both assessments at the period's Stichtag."""
+    rows = pd.DataFrame([{
+        "id": a.indicator.id, "title": a.indicator.title, "current": a.indicator.format(a.current),
+        "expected": a.indicator.format(a.ampel.expected),
+        "target": a.indicator.format(a.indicator.target), "ampel": a.ampel.colour,
+        "status": a.status_label, "proposal": a.indicator.proposal} for a in ctx.assessments])
+    return table(rows, [
+        ("id", "ID", lambda r: text(r["id"])),
+        ("text", "Indikator", lambda r: text(r["title"])),
+        ("current", f"Wert {fmt.date(ctx.period.stichtag)}", lambda r: text(r["current"])),
+        ("expected", "Zielpfad", lambda r: text(r["expected"])),
+        ("target", f"Ziel {fmt.date(ctx.catalogue.term_end)}",
+         lambda r: text(r["target"]) + ("*" if r["proposal"] else "")),
+        ("ampel", "Ampel", lambda r: _ampel_badge(r["ampel"])),
+        ("status", "Fortschritt (Open SDG)", lambda r: text(r["status"])),
+    ], caption="Indikatoren: Stand gegen die Ziele 2018–2021", css_class="indicators",
+        numeric=["current", "expected", "target"],
+        legend="Ampel: Anteil des erwarteten Weges auf der geraden Linie von der Basis zum Ziel "
+               "(grün ab 90 %, gelb ab 60 %, sonst rot; grau: nicht bewertbar). Fortschritt: "
+               "Verfahren der Open-SDG-Plattformen (Statistics Canada). * Zielwert ist ein "
+               "Vorschlag, von der Lenkungsgruppe zu beschließen.")
+
+
+def indicators_by_ak(ctx: ReportContext) -> HtmlBlock:
+    """Per AK each indicator: chart (baseline, target, straight line, actual values, Ampel)
+    and one sentence."""
+    from integrationsmonitor.progress import decimal_year
+
+    by_ak = ctx.indicator_set.by_ak(ctx.catalogue)
+    found = {a.indicator.id: a for a in ctx.assessments}
+    parts = []
+    ticks = {decimal_year(d): fmt.date(d) for d in
+             [ctx.catalogue.baseline_stichtag, *[p.stichtag for p in
+                                                 ReportingCalendar.of(ctx.catalogue).periods]]}
+    for ak_id, inds in by_ak.items():
+        if not inds:
+            continue
+        title = "Umsetzung insgesamt" if ak_id == "Gesamt" else \
+            f"AK {ctx.catalogue.ak_title(ak_id)}"
+        parts.append(heading(3, title, f"ind-{ak_id}"))
+        for ind in inds:
+            a = found[ind.id]
+            s = a.series.dropna()
+            chart = charts.indicator_path(
+                [decimal_year(d) for d in s.index], list(s.to_numpy()),
+                (decimal_year(a.baseline_date), a.baseline) if a.baseline is not None else None,
+                (decimal_year(ind.target_date), ind.target),
+                (decimal_year(a.current_date), a.current) if a.current is not None else None,
+                a.ampel.colour, lambda v, i=ind: i.format(v).replace(" Prozentpunkte", " Pp."),
+                ticks)
+            parts.append(f'<div class="indicator"><h4>{text(ind.id)}: {text(ind.title)} '
+                         f"{_ampel_badge(a.ampel.colour)}</h4>")
+            parts.append(str(figure(chart, f"Verlauf des Indikators {ind.id}",
+                                    f"{a.sentence()} Fortschritt (Open SDG): {a.status_label}.")))
+            if ind.caveats:
+                parts.append(f'<p class="legend">Hinweis: {text(ind.caveats)}</p>')
+            parts.append("</div>")
+    return join(parts)
+
+
+def steering_agenda(ctx: ReportContext) -> HtmlBlock:
+    """Steuerungsbedarf: what needs a decision of the Lenkungsgruppe, each with its reason and
+    the decisions already recorded for it."""
+    v, items = ctx.view, []
+    decisions = ctx.decisions
+    goal_measures = {g: set(ctx.catalogue.measures.loc[ctx.catalogue.measures["goal_ids"].apply(
+        lambda gs, g=g: g in gs), "measure_id"]) for g in ctx.catalogue.goals["goal_id"]}
+
+    def recorded(measure_ids: set[str]) -> str:
+        hits = decisions[decisions["measure_ids"].apply(
+            lambda ids: bool(measure_ids & {i.strip() for i in ids.split(",") if i.strip()}))]
+        return "; ".join(f"{r.decision_id} ({fmt.date(r.decided_on)}): {r.decision}"
+                         for r in hits.itertuples()) or "–"
+
+    for a in ctx.assessments:
+        if a.off_track:
+            reason = (f"Ampel {a.ampel.word}" if a.ampel.colour == "rot" else "") + (
+                (", " if a.ampel.colour == "rot" else "") + "Verschlechterung"
+                if a.progress.status == "deterioration" else "")
+            measures = set().union(*(goal_measures[g] for g in a.indicator.goals)) \
+                if a.indicator.goals else set()
+            items.append(("Indikator", f"{a.indicator.id}: {a.indicator.title}",
+                          f"{reason}. {a.sentence()}", recorded(measures)))
+    stalled = v[v["status"].isin(["nicht_begonnen", "verzoegert"]) & (v["periods_unchanged"] >= 2)]
+    for r in stalled.itertuples():
+        items.append(("Maßnahme", f"{r.measure_id}: {r.text}",
+                      f"seit {int(r.periods_unchanged)} Halbjahren „{r.status_label}“",
+                      recorded({r.measure_id})))
+    for r in v[v["blocked"]].itertuples():
+        items.append(("Maßnahme", f"{r.measure_id}: {r.text}",
+                      "ausgesetzt – fehlende Mittel" + (f" (Finanzierung: "
+                      f"{ctx.catalogue.vocab.financing_label(r.financing)})"
+                      if pd.notna(r.financing) else ""), recorded({r.measure_id})))
+    for ak in ctx.catalogue.arbeitskreise.itertuples():
+        if ak.ak_id not in ctx.reported_aks:
+            items.append(("Daten", f"AK {ak.title}", "Statusbogen zum Stichtag fehlt", "–"))
+    if not any(a.indicator.kind.startswith("case") and a.current is not None
+               for a in ctx.assessments):
+        items.append(("Daten", "Fallzahlen AsylbLG / SGB II",
+                      f"keine Extrakte zum Stichtag {fmt.date(ctx.period.stichtag)}", "–"))
+    if not items:
+        return note("Kein Steuerungsbedarf: alle Indikatoren im Plan, keine Maßnahme blockiert.")
+    rows = pd.DataFrame(items, columns=["kind", "topic", "reason", "decisions"])
+    rows.insert(0, "nr", range(1, len(rows) + 1))
+    return table(rows, [
+        ("nr", "Nr.", lambda r: str(r["nr"])),
+        ("kind", "Art", lambda r: text(r["kind"])),
+        ("text", "Gegenstand", lambda r: text(r["topic"])),
+        ("reason", "Grund", lambda r: text(r["reason"])),
+        ("decision", "Bisherige Entscheidungen", lambda r: text(r["decisions"])),
+    ], caption=f"Steuerungsbedarf zum {fmt.date(ctx.period.stichtag)} "
+               f"({fmt.number(len(rows))} Punkte)", css_class="agenda")
+
+
+def since_last_report(ctx: ReportContext) -> HtmlBlock:
+    """What changed since the previous report: Ampel changes, status changes, new decisions."""
+    if ctx.previous is None:
+        return note("Erster Bericht der Laufzeit: es gibt keinen Vorbericht.")
+    before = {a.indicator.id: a for a in ctx.previous_assessments}
+    changed = [(a, before[a.indicator.id]) for a in ctx.assessments
+               if a.indicator.id in before and before[a.indicator.id].ampel.colour
+               != a.ampel.colour]
+    parts = []
+    if changed:
+        rows = pd.DataFrame([{"id": a.indicator.id, "title": a.indicator.title,
+                              "before": b.ampel.colour, "now": a.ampel.colour}
+                             for a, b in changed])
+        parts.append(table(rows, [
+            ("id", "ID", lambda r: text(r["id"])),
+            ("text", "Indikator", lambda r: text(r["title"])),
+            ("before", f"Ampel {ctx.previous.id}", lambda r: _ampel_badge(r["before"])),
+            ("now", f"Ampel {ctx.period.id}", lambda r: _ampel_badge(r["now"])),
+        ], caption="Geänderte Ampeln"))
+    else:
+        parts.append(note("Keine Ampel hat sich seit dem letzten Bericht geändert."))
+    parts.append(status_changes(ctx))
+    new = ctx.decisions[ctx.decisions["in_period"]]
+    if len(new):
+        parts.append(table(new, [
+            ("decision_id", "Nr.", lambda r: text(r["decision_id"])),
+            ("decided_on", "Datum", lambda r: fmt.date(r["decided_on"])),
+            ("decision", "Entscheidung", lambda r: text(r["decision"])),
+            ("measure_ids", "Betroffene Maßnahmen", lambda r: text(r["measure_ids"]) or "alle"),
+        ], caption=f"Neue Steuerungsentscheidungen im {ctx.period.label}"))
+    return join(parts)
+
+
 # --- Daten, Zahlen, Fakten ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -480,6 +659,8 @@ def provenance(ctx: ReportContext) -> HtmlBlock:
     rows = [("Berichtszeitraum", f"{ctx.period.id} ({ctx.period.span})"),
             ("Parameter (SHA-256)", p.sha256),
             ("Konzeptkatalog", f"{ctx.catalogue.path.name} (SHA-256 {ctx.catalogue.sha256})"),
+            ("Indikatorenkatalog", f"{ctx.indicator_set.path.name} (SHA-256 "
+                                   f"{ctx.indicator_set.sha256})"),
             ("Datenbasis", p.database_path.name),
             ("Programmversion", f"integrationsmonitor {__version__}" + _git_suffix()),
             ("Erstellt", fmt.date(dt.date.today()))]

@@ -1,0 +1,94 @@
+"""The GENESIS / Regionaldatenbank CSV reader on a hand-made file with every marker and on a
+real export excerpt."""
+
+import math
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from integrationsmonitor.errors import InputError
+from integrationsmonitor.genesis import read_genesis
+from integrationsmonitor.indicators import import_reference, reference_value
+
+HAND_MADE = """Tabelle: 22541-01-01-4
+Kindertagesbetreuung: Betreute Kinder;;;;;
+Stichtag 01.03.;;;;;
+Besuchsquote (%);;;;;
+;;;Altersgruppe;Altersgruppe;Altersgruppe
+;;;unter 3 Jahre;3 bis unter 6 Jahre;insgesamt
+;;;Prozent;Prozent;Prozent
+2019;07335;Kaiserslautern, Landkreis;28,4;93,1;61,0
+2019;07312;Kaiserslautern, kreisfreie Stadt;.;-;/
+2020;07335;Kaiserslautern, Landkreis;29,0 p;x;...
+__________
+Stand: 21.09.2026
+© Statistische Ämter des Bundes und der Länder, Deutschland, 2026.
+"""
+V3 = "Altersgruppe / 3 bis unter 6 Jahre / Prozent"
+
+
+@pytest.fixture
+def hand_made(tmp_path) -> Path:
+    path = tmp_path / "22541-01-01-4.csv"
+    path.write_bytes(HAND_MADE.encode("iso-8859-1"))
+    return path
+
+
+def test_every_marker_becomes_missing_with_its_reason_and_dash_becomes_zero(hand_made):
+    t = read_genesis(hand_made)
+    assert t.code == "22541-01-01-4"
+    assert t.stand.isoformat() == "2026-09-21"
+    assert t.copyright.startswith("© Statistische Ämter")
+    d = t.data.set_index(["key_1", "key_2", "variable"]).sort_index()
+    assert d.at[("2019", "07335", V3), "value"] == 93.1  # leading zero kept: text key
+    city = d.loc[("2019", "07312")]
+    assert math.isnan(city.at["Altersgruppe / unter 3 Jahre / Prozent", "value"])
+    assert city.at["Altersgruppe / unter 3 Jahre / Prozent", "reason"].startswith(
+        "Zahlenwert unbekannt")
+    assert city.at[V3, "value"] == 0.0 and city.at[V3, "marker"] == "-"
+    assert city.at["Altersgruppe / insgesamt / Prozent", "marker"] == "/"
+    later = d.loc[("2020", "07335")]
+    assert later.at["Altersgruppe / unter 3 Jahre / Prozent", "value"] == 29.0
+    assert later.at["Altersgruppe / unter 3 Jahre / Prozent", "flag"] == "p"
+    assert later.at[V3, "marker"] == "x" and math.isnan(later.at[V3, "value"])
+    assert later.at["Altersgruppe / insgesamt / Prozent", "reason"] == "Angabe fällt später an"
+    assert len(t.data) == 9
+
+
+def test_a_cell_that_is_neither_number_nor_marker_is_located(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(HAND_MADE.replace("93,1", "viel").encode("iso-8859-1"))
+    with pytest.raises(InputError) as err:
+        read_genesis(path)
+    p = err.value.problems[0]
+    assert (p.row, p.column) == (8, V3) and "„viel“" in p.message
+
+
+def test_real_regionaldatenbank_excerpt():
+    t = read_genesis(Path(__file__).parent / "fixtures" / "41241-01-03-4-B_EXCERPT_latin1.csv")
+    d = t.data.set_index(["key_1", "key_2", "variable"])
+    assert t.code == "41241-01-03-4-B"
+    assert d.at[("2025", "07", "Feldfruchtarten / Winterweizen"), "value"] == 76.3
+    assert d.at[("2025", "07", "Feldfruchtarten / Winterweizen"), "key_3"] == "Rheinland-Pfalz"
+    assert math.isnan(d.at[("2025", "02", "Feldfruchtarten / Winterweizen"), "value"])
+    assert d.at[("2025", "04", "Feldfruchtarten / Kartoffeln"), "value"] == 0.0
+    assert d.at[("2025", "10", "Feldfruchtarten / Zuckerrüben"), "marker"] == "/"
+
+
+def test_imported_reference_value_replaces_the_yaml_assumption(hand_made, tmp_path):
+    db = tmp_path / "b.duckdb"
+    n = import_reference(db, read_genesis(hand_made), "kita_quote_3_6", V3, "07335", 0.01,
+                         hand_made.name)
+    assert n == 2
+    con = duckdb.connect(str(db), read_only=True)
+    assert reference_value(con, "kita_quote_3_6", 2019) == pytest.approx(0.931)
+    assert reference_value(con, "kita_quote_3_6", 2021) == pytest.approx(0.931)  # 2020 is "x"
+    con.close()
+    assert reference_value(None, "kita_quote_3_6", 2020) == pytest.approx(0.922)  # YAML
+
+
+def test_unknown_region_or_variable_is_a_clear_error(hand_made, tmp_path):
+    with pytest.raises(InputError, match="Regionalschlüssel „07999“ kommt nicht vor"):
+        import_reference(tmp_path / "b.duckdb", read_genesis(hand_made), "f", V3, "07999", 1,
+                         hand_made.name)
