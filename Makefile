@@ -27,6 +27,7 @@ lint: $(STAMP)
 
 bench: demo
 	$(BIN)/python benchmarks/bench_render.py
+	$(BIN)/python benchmarks/bench_case_data.py
 
 clean:
 	rm -rf $(VENV) outputs/*/ outputs/.tmp-* 

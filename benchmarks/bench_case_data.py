@@ -1,5 +1,6 @@
 """Benchmark of the case-figure data basis: import of a 100,000-row extract, a Land-sized data
-basis of more than one million person-Stichtag rows, and all case-figure tables over it.
+basis of more than one million person-Stichtag rows, all case-figure tables and all indicators
+over it.
 
 Prints wall-clock seconds and the peak memory (RSS) of each step, each step in a fresh process
 so that the peaks do not mix. Run: `.venv/bin/python benchmarks/bench_case_data.py`.
@@ -71,8 +72,30 @@ def step_tables(folder: Path) -> dict:
     return {"tables": n + 3, "seconds": time.perf_counter() - start}
 
 
+def step_indicators(folder: Path) -> dict:
+    import duckdb
+    import pandas as pd
+
+    from integrationsmonitor.catalogue import load_catalogue
+    from integrationsmonitor.indicators import assess_all, load_indicators
+    from integrationsmonitor.periods import Period
+
+    catalogue = load_catalogue()
+    indicators = load_indicators(catalogue)
+    con = duckdb.connect(str(folder / "land.duckdb"), read_only=True)
+    history = pd.DataFrame(columns=["period", "measure_id", "ak_id", "status", "progress_pct",
+                                    "sachstand", "financing", "responsible"])
+    kpis = pd.DataFrame(columns=["period", "measure_id", "ak_id", "kennzahl", "wert"])
+    start = time.perf_counter()
+    results = assess_all(con, catalogue, indicators, Period.parse("2021-H1"), history, kpis)
+    con.close()
+    case = sum(1 for a in results if a.indicator.kind.startswith("case"))
+    return {"indicators": len(results), "from_case_data": case,
+            "seconds": time.perf_counter() - start}
+
+
 STEPS = {"import_100k": step_import_100k, "build_land": step_build_land,
-         "tables": step_tables}
+         "tables": step_tables, "indicators": step_indicators}
 
 
 def main() -> None:

@@ -64,15 +64,15 @@ class Indicator:
     kennzahl: str | None = None
     scope: dict[str, Any] = field(default_factory=dict)
 
-    def format(self, value: float | None) -> str:
-        """A value in the indicator's unit, German."""
+    def format(self, value: float | None, short: bool = False) -> str:
+        """A value in the indicator's unit, German; ``short`` for tables (Pp., no count unit)."""
         if value is None or pd.isna(value):
             return "–"
         if self.unit == "Anteil":
             return fmt.percent(value)
         if self.unit == "Prozentpunkte":
-            return f"{fmt.number(value * 100, 1)} Prozentpunkte"
-        return f"{fmt.number(value)} {self.unit}"
+            return f"{fmt.number(value * 100, 1)}\xa0{'Pp.' if short else 'Prozentpunkte'}"
+        return fmt.number(value) if short else f"{fmt.number(value)} {self.unit}"
 
 
 @dataclass(frozen=True)

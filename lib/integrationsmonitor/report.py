@@ -386,25 +386,28 @@ def _ampel_badge(colour: str) -> str:
 def indicator_overview(ctx: ReportContext) -> HtmlBlock:
     """All indicators with both assessments at the period's Stichtag."""
     rows = pd.DataFrame([{
-        "id": a.indicator.id, "title": a.indicator.title, "current": a.indicator.format(a.current),
-        "expected": a.indicator.format(a.ampel.expected),
-        "target": a.indicator.format(a.indicator.target), "ampel": a.ampel.colour,
+        "id": a.indicator.id, "title": a.indicator.title + (
+            "" if a.indicator.unit in ("Anteil", "Prozentpunkte") else f" ({a.indicator.unit})"),
+        "current": a.indicator.format(a.current, short=True),
+        "expected": a.indicator.format(a.ampel.expected, short=True),
+        "target": a.indicator.format(a.indicator.target, short=True), "ampel": a.ampel.colour,
         "status": a.status_label, "proposal": a.indicator.proposal} for a in ctx.assessments])
     return table(rows, [
         ("id", "ID", lambda r: text(r["id"])),
         ("text", "Indikator", lambda r: text(r["title"])),
-        ("current", f"Wert {fmt.date(ctx.period.stichtag)}", lambda r: text(r["current"])),
+        ("current", "Wert", lambda r: text(r["current"])),
         ("expected", "Zielpfad", lambda r: text(r["expected"])),
-        ("target", f"Ziel {fmt.date(ctx.catalogue.term_end)}",
-         lambda r: text(r["target"]) + ("*" if r["proposal"] else "")),
+        ("target", "Ziel", lambda r: text(r["target"]) + ("*" if r["proposal"] else "")),
         ("ampel", "Ampel", lambda r: _ampel_badge(r["ampel"])),
         ("status", "Fortschritt (Open SDG)", lambda r: text(r["status"])),
-    ], caption="Indikatoren: Stand gegen die Ziele 2018–2021", css_class="indicators",
+    ], caption=f"Indikatoren am {fmt.date(ctx.period.stichtag)} gegen die Ziele zum "
+               f"{fmt.date(ctx.catalogue.term_end)}", css_class="indicators",
         numeric=["current", "expected", "target"],
         legend="Ampel: Anteil des erwarteten Weges auf der geraden Linie von der Basis zum Ziel "
                "(grün ab 90 %, gelb ab 60 %, sonst rot; grau: nicht bewertbar). Fortschritt: "
-               "Verfahren der Open-SDG-Plattformen (Statistics Canada). * Zielwert ist ein "
-               "Vorschlag, von der Lenkungsgruppe zu beschließen.")
+               "Verfahren der Open-SDG-Plattformen (Statistics Canada). Zielpfad: erwarteter "
+               "Wert am Stichtag. Pp.: Prozentpunkte. * Zielwert ist ein Vorschlag, von der "
+               "Lenkungsgruppe zu beschließen.")
 
 
 def indicators_by_ak(ctx: ReportContext) -> HtmlBlock:
