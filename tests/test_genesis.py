@@ -92,3 +92,13 @@ def test_unknown_region_or_variable_is_a_clear_error(hand_made, tmp_path):
     with pytest.raises(InputError, match="Regionalschlüssel „07999“ kommt nicht vor"):
         import_reference(tmp_path / "b.duckdb", read_genesis(hand_made), "f", V3, "07999", 1,
                          hand_made.name)
+
+
+def test_import_reference_command(hand_made, tmp_path, capsys):
+    from integrationsmonitor.cli import main
+
+    code = main(["import-reference", str(hand_made), "--figure", "kita_quote_3_6",
+                 "--variable", V3, "--scale", "0.01", "--database", str(tmp_path / "b.duckdb")])
+    assert code == 0
+    assert ("importiert: 2 Werte für kita_quote_3_6 aus 22541-01-01-4.csv (Tabelle "
+            "22541-01-01-4, Stand 21.09.2026)") in capsys.readouterr().out

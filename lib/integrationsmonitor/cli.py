@@ -213,8 +213,9 @@ def _import_reference(args) -> int:
     table = read_genesis(args.file)
     n = import_reference(resolve(args.database), table, args.figure, args.variable,
                          args.region, args.scale, args.file.name)
+    stand = f", Stand {table.stand:%d.%m.%Y}" if table.stand else ""
     print(f"importiert: {n} Werte für {args.figure} aus {args.file.name} "
-          f"(Tabelle {table.code}, Stand {table.stand:%d.%m.%Y})" if table.stand else "")
+          f"(Tabelle {table.code}{stand})")
     return 0
 
 
