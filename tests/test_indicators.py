@@ -135,3 +135,29 @@ def test_catalogue_errors_are_named(real_catalogue, tmp_path):
     assert "Ziel „TEI-Z99“ gibt es im Konzept nicht" in msg
     assert "unbekannter Wert „zelt“" in msg
     assert "Ziel „TEI-Z9“ hat keinen Indikator" in msg
+
+
+def test_count_units_read_as_german_in_the_singular():
+    ind = _indicator(kind="kennzahl_sum", unit="Veranstaltungen", unit_singular="Veranstaltung")
+    assert (ind.format(1), ind.format(2)) == ("1 Veranstaltung", "2 Veranstaltungen")
+
+
+def test_indicators_command_keeps_every_period_in_the_data_basis(demo_database, tmp_path):
+    import shutil
+
+    import duckdb
+
+    from integrationsmonitor.cli import main
+
+    copy = tmp_path / "basis.duckdb"
+    shutil.copy(demo_database, copy)
+    assert main(["indicators", "--all", "--database", str(copy)]) == 0
+    con = duckdb.connect(str(copy), read_only=True)
+    per_period = dict(con.execute("SELECT period, count(*) FROM indicator_assessment "
+                                  "GROUP BY period").fetchall())
+    history = con.execute("SELECT count(*) FROM indicator_value WHERE period = '2021-H1' "
+                          "AND indicator_id = 'WOH-I2'").fetchone()[0]
+    con.close()
+    assert per_period == {p: 20 for p in ["2018-H2", "2019-H1", "2019-H2", "2020-H1",
+                                          "2020-H2", "2021-H1"]}
+    assert history == 7  # the case-figure series runs from the baseline over seven Stichtage

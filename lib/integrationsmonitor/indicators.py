@@ -41,7 +41,8 @@ FILTER_FIELDS = {"rechtskreis": "rechtskreis", "perspective": "perspective", "se
                  "course_level": "course_level", "employment": "employment",
                  "kita": "yes_no", "school": "yes_no"}
 ALLOWED_KEYS = {"id", "title", "goals", "kind", "numerator", "denominator", "reference",
-                "measures", "kennzahl", "scope", "unit", "direction", "target", "target_date",
+                "measures", "kennzahl", "scope", "unit", "unit_singular", "direction", "target",
+                "target_date",
                 "milestones", "proposal", "caveats"}
 
 
@@ -63,6 +64,7 @@ class Indicator:
     measures: tuple[str, ...] = ()
     kennzahl: str | None = None
     scope: dict[str, Any] = field(default_factory=dict)
+    unit_singular: str | None = None
 
     def format(self, value: float | None, short: bool = False) -> str:
         """A value in the indicator's unit, German; ``short`` for tables (Pp., no count unit)."""
@@ -72,7 +74,8 @@ class Indicator:
             return fmt.percent(value)
         if self.unit == "Prozentpunkte":
             return f"{fmt.number(value * 100, 1)}\xa0{'Pp.' if short else 'Prozentpunkte'}"
-        return fmt.number(value) if short else f"{fmt.number(value)} {self.unit}"
+        unit = self.unit_singular if value == 1 and self.unit_singular else self.unit
+        return fmt.number(value) if short else f"{fmt.number(value)} {unit}"
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,7 @@ def load_indicators(catalogue: Catalogue, path: str | Path = DEFAULT_INDICATORS)
             numerator=dict(raw.get("numerator") or {}),
             denominator=dict(raw.get("denominator") or {}), reference=raw.get("reference"),
             measures=tuple(raw.get("measures", [])), kennzahl=raw.get("kennzahl"),
-            scope=dict(raw.get("scope") or {})))
+            scope=dict(raw.get("scope") or {}), unit_singular=raw.get("unit_singular")))
     covered = {g for ind in data.get("indicators", []) for g in ind.get("goals", [])}
     for g in sorted(goals - covered):
         bad("indicators", f"Ziel „{g}“ hat keinen Indikator")
