@@ -345,9 +345,14 @@ def assess(ind: Indicator, series: pd.Series, stichtag: dt.date, green: float, y
 
 
 def assess_all(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, indicators: IndicatorSet,
-               period: Period, history: pd.DataFrame, kpis: pd.DataFrame) -> list[Assessment]:
-    """Every indicator of the set, assessed at the period's Stichtag."""
-    out, views = [], {}
+               period: Period, history: pd.DataFrame, kpis: pd.DataFrame,
+               views: dict[str, pd.DataFrame] | None = None) -> list[Assessment]:
+    """Every indicator of the set, assessed at the period's Stichtag.
+
+    ``views`` caches :func:`period_view` per period ID (without previous period); a caller
+    that assesses several periods of one history can share it.
+    """
+    out, views = [], ({} if views is None else views)
     for ind in indicators.indicators:
         s = indicator_series(con, catalogue, ind, period, history, kpis, views)
         out.append(assess(ind, s, period.stichtag, indicators.ampel_green,

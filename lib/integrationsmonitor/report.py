@@ -60,6 +60,17 @@ class ReportContext:
         return period_view(self.catalogue, self.history, self.period, self.previous)
 
     @cached_property
+    def period_views(self) -> dict[str, pd.DataFrame]:
+        """:func:`period_view` per period ID (no previous period), filled on demand and shared
+        by the trend chart and the indicators of this and the previous period."""
+        return {}
+
+    def view_of(self, period: Period) -> pd.DataFrame:
+        if period.id not in self.period_views:
+            self.period_views[period.id] = period_view(self.catalogue, self.history, period, None)
+        return self.period_views[period.id]
+
+    @cached_property
     def reported_aks(self) -> set[str]:
         return set(self.history.loc[self.history["period"] == self.period.id, "ak_id"])
 
@@ -79,7 +90,8 @@ class ReportContext:
         con = connect(self.params.database_path, read_only=True)
         try:
             hist = self.history[self.history["period"] <= period.id]
-            return assess_all(con, self.catalogue, self.indicator_set, period, hist, self.kpis)
+            return assess_all(con, self.catalogue, self.indicator_set, period, hist, self.kpis,
+                              self.period_views)
         finally:
             con.close()
 
@@ -199,9 +211,7 @@ def _rate_trend(ctx: ReportContext) -> HtmlBlock | None:
         return None
     rows = []
     for pid in periods:
-        p = Period.parse(pid)
-        view = period_view(ctx.catalogue, ctx.history, p, None)
-        r = implementation_rates(view, ctx.catalogue)
+        r = implementation_rates(ctx.view_of(Period.parse(pid)), ctx.catalogue)
         rows.append(r.assign(period=pid)[["period", "ak_id", "rate"]])
     data = pd.concat(rows)
     labels = {pid: Period.parse(pid).id.replace("-", " ") for pid in periods}
