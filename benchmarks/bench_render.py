@@ -1,7 +1,16 @@
-"""Benchmark: the demo data basis, one period end to end, and all periods end to end.
+"""Benchmark: the render chain against its floor, measured in the same run.
 
-Prints wall-clock figures (seconds); run with `make bench` or
-`.venv/bin/python benchmarks/bench_render.py [--repeat N]`. Writes into a temp folder only.
+The floor is one trivial parameterised notebook through the very same chain (papermill with the
+same kernel manager → nbconvert HTML → WeasyPrint PDF). Every figure is printed in seconds and as
+a ratio to the floor, so that it means the same on a slower or busier machine:
+
+- one half-year report: everything ``report <period>`` publishes (report and annex, HTML and
+  PDF), with the seconds of each step;
+- all reports with ``report --all`` (one process per core);
+- optionally (``--tests``) the README's test command, ``pytest``.
+
+Run with ``make bench`` or ``.venv/bin/python benchmarks/bench_render.py [--repeat N]``.
+Writes into a temp folder only.
 """
 
 from __future__ import annotations
@@ -9,52 +18,99 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+import nbformat
+
 from integrationsmonitor.cli import main as cli_main
 from integrationsmonitor.demo import generate_demo
 from integrationsmonitor.params import all_params_files
-from integrationsmonitor.render import render_period
+from integrationsmonitor.paths import project_root
+from integrationsmonitor.render import _execute, export_html, render_period, write_pdf
+
+TARGETS = {"one": 3, "all": 15, "tests": 60}  # issue 7: ratios to the floor
+
+
+def floor_once(folder: Path) -> float:
+    """One trivial parameterised notebook through papermill → HTML → PDF; seconds."""
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('period = "2019-H2"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Untergrenze"), params,
+                nbformat.v4.new_code_cell("print(period)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    source = folder / "source"
+    source.mkdir(exist_ok=True)
+    nbformat.write(nb, source / "floor.ipynb")
+    start = time.perf_counter()
+    executed = _execute(source / "floor.ipynb", folder, {"period": "2020-H1"})
+    html = export_html(executed)
+    write_pdf(html, folder / "floor.pdf")
+    return time.perf_counter() - start
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def line(label: str, seconds: float, floor: float, target: int | None = None, extra: str = ""
+         ) -> None:
+    ratio = seconds / floor
+    goal = f" (Ziel ≤ {target}×: {'erreicht' if ratio <= target else 'verfehlt'})" \
+        if target else ""
+    print(f"{label:<44} {seconds:7.1f} s = {ratio:5.1f}× Untergrenze{goal}{extra}")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--repeat", type=int, default=1, help="runs of the one-period figure")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3, help="Läufe der Untergrenze und des "
+                    "einen Berichts (Median)")
+    ap.add_argument("--tests", action="store_true", help="auch `pytest` messen")
     args = ap.parse_args()
     periods = [p.stem for p in all_params_files()]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         start = time.perf_counter()
         database = generate_demo(tmp / "demo")
-        print(f"demo data (30 status workbooks, 14 extracts, imported): "
-              f"{time.perf_counter() - start:6.1f} s")
+        print(f"Demo-Daten erzeugt und importiert: {time.perf_counter() - start:.1f} s")
         overrides = {"database": str(database)}
 
-        one = []
-        for _ in range(args.repeat):
-            start = time.perf_counter()
-            result = render_period(periods[-1], out_root=tmp / "one", overrides=overrides)
-            one.append(time.perf_counter() - start)
-        steps = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
-        print(f"one period ({periods[-1]}), end to end:   {statistics.median(one):6.1f} s "
-              f"(median of {len(one)}; last run: {steps})")
+        floors = [floor_once(tmp / f"floor{i}") for i in range(args.repeat)]
+        floor = median(floors)
+        print(f"{'Untergrenze (triviales Notebook → HTML → PDF)':<44} {floor:7.1f} s "
+              f"(Median aus {len(floors)})")
 
-        start = time.perf_counter()
-        for period in periods:
-            render_period(period, out_root=tmp / "all", overrides=overrides)
-        total = time.perf_counter() - start
-        print(f"all {len(periods)} periods, one process:     {total:6.1f} s "
-              f"({total / len(periods):.1f} s per period)")
+        one, steps = [], {}
+        for i in range(args.repeat):
+            start = time.perf_counter()
+            result = render_period(periods[-1], out_root=tmp / f"one{i}", overrides=overrides)
+            one.append(time.perf_counter() - start)
+            for k, v in result.seconds.items():
+                steps.setdefault(k, []).append(v)
+        detail = "; ".join(f"{k} {median(v):.1f} s" for k, v in steps.items())
+        line(f"ein Halbjahresbericht ({periods[-1]})", median(one), floor, TARGETS["one"])
+        print(f"  Schritte (Median): {detail}")
 
         jobs = os.cpu_count() or 1
         start = time.perf_counter()
-        code = cli_main(["report", "--all", "--out", str(tmp / "cli"), "--database", str(database),
-                     "--jobs", str(jobs)])
-        total = time.perf_counter() - start
-        print(f"all {len(periods)} periods, `report --all` ({jobs} processes): {total:6.1f} s "
-              f"(exit {code})")
+        code = cli_main(["report", "--all", "--out", str(tmp / "all"), "--database",
+                         str(database), "--jobs", str(jobs)])
+        line(f"alle {len(periods)} Berichte, report --all ({jobs} Prozesse)",
+             time.perf_counter() - start, floor, TARGETS["all"], f"; Exit {code}")
+
+        if args.tests:
+            start = time.perf_counter()
+            run = subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=project_root(),
+                                 capture_output=True, text=True)
+            last = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else ""
+            line("make test (pytest)", time.perf_counter() - start, floor, TARGETS["tests"],
+                 f"; {last}")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,12 @@
 """The privacy gate: planted pseudonyms, source keys and unprotected counts stop the render."""
 
-import shutil
 from pathlib import Path
 
 import duckdb
-import nbformat
 import pytest
 
 from integrationsmonitor.cli import main
 from integrationsmonitor.privacy import PrivacyError, check
-from integrationsmonitor.render import REPORT_NOTEBOOK
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _a_pseudonym(database: Path) -> str:
@@ -44,16 +39,14 @@ def test_gate_finds_a_pseudonym(demo_database):
 
 
 def test_render_refuses_a_report_with_a_planted_pseudonym(tmp_path, demo_database, capsys):
-    broken = tmp_path / "notebooks"
-    shutil.copytree(ROOT / "notebooks", broken)
-    nb = nbformat.read(broken / REPORT_NOTEBOOK, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(
+    from tests.test_render import fixture_notebooks
+
+    leaky = fixture_notebooks(tmp_path / "notebooks", {"30_anhang.ipynb": (
         "import duckdb\n"
         "duckdb.connect(database, read_only=True).execute("
-        "'SELECT pseudonym FROM person_stichtag LIMIT 1').fetchone()[0]"))
-    nbformat.write(nb, broken / REPORT_NOTEBOOK)
+        "'SELECT pseudonym FROM person_stichtag LIMIT 1').fetchone()[0]")})
     out = tmp_path / "outputs"
-    assert main(["report", "2019-H1", "--out", str(out), "--notebooks", str(broken)]) == 1
+    assert main(["report", "2019-H1", "--out", str(out), "--notebooks", str(leaky)]) == 1
     err = capsys.readouterr().err
     assert "Datenschutzprüfung nicht bestanden" in err and "Pseudonym" in err
     assert list(out.iterdir()) == []  # nothing published, no temp folder left

@@ -1,9 +1,13 @@
-"""End to end: every notebook for every period through papermill into a temp folder, the HTML
-report in headless Chromium, the PDF with poppler; and the failure path that keeps old outputs."""
+"""End to end: every report of every period rendered once per test run through the command line
+into a temp folder (shared by the tests below), the HTML in headless Chromium, the PDF with
+poppler; a byte-identical re-run under another time zone, locale and clock; the data basis
+untouched. The failure path and the privacy gate run with one-cell fixture notebooks."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import shlex
 import shutil
@@ -17,7 +21,13 @@ import pytest
 from integrationsmonitor.cli import main
 from integrationsmonitor.params import all_params_files
 from integrationsmonitor.periods import Period
-from integrationsmonitor.render import REPORT_NOTEBOOK, chain_notebooks
+from integrationsmonitor.render import (
+    CHAIN,
+    COMPUTE_NOTEBOOK,
+    INJECTED_CELL_ID,
+    PUBLISHED,
+    chain_notebooks,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIODS = [p.stem for p in all_params_files()]
@@ -27,21 +37,45 @@ AK_TITLES = ["Sprachförderung und Spracherwerb",
              "Teilhabe am gesellschaftlichen Leben – Unterstützung des ehrenamtlichen "
              "Engagements"]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PUBLISHED_FILES = {f"{name}.{ext}" for name in PUBLISHED.values() for ext in ("html", "pdf")}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory, demo_database) -> Path:
-    """All periods rendered once through the command line into a temp outputs folder."""
+    """All periods rendered once through the command line into a temp outputs folder; the
+    data basis is hashed before and after."""
     out = tmp_path_factory.mktemp("outputs")
+    before = sha256(demo_database)
     assert main(["report", "--all", "--out", str(out)]) == 0
+    (out.parent / f"{out.name}.db-hashes").write_text(f"{before}\n{sha256(demo_database)}")
     return out
 
 
-def test_every_period_has_executed_notebooks_html_and_pdf(rendered):
+def test_report_never_writes_into_the_data_basis(rendered):
+    before, after = (rendered.parent / f"{rendered.name}.db-hashes").read_text().split()
+    assert before == after
+
+
+def test_every_period_has_its_notebooks_results_and_published_files(rendered):
     assert sorted(p.name for p in rendered.iterdir()) == PERIODS  # no temp folders left
     for period in PERIODS:
         names = {p.name for p in (rendered / period).iterdir()}
-        assert names == {nb.name for nb in chain_notebooks()} | {"report.html", "report.pdf"}
+        assert names == set(CHAIN) | {"ergebnis.pkl"} | PUBLISHED_FILES
+
+
+def test_output_folders_are_readable_by_others(rendered):
+    mode = (rendered / PERIODS[0]).stat().st_mode
+    assert mode & 0o055 == 0o055 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @pytest.mark.parametrize("period", PERIODS)
@@ -51,6 +85,7 @@ def test_executed_notebooks_carry_the_period_and_no_errors(rendered, period):
         assert nb.metadata["papermill"]["parameters"]["period"] == period
         injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
         assert f'period = "{period}"' in injected[0].source
+        assert injected[0].id == INJECTED_CELL_ID
         for cell in nb.cells:
             for out in cell.get("outputs", []):
                 assert out["output_type"] != "error", (nb_path.name, out.get("evalue"))
@@ -58,39 +93,66 @@ def test_executed_notebooks_carry_the_period_and_no_errors(rendered, period):
 
 @pytest.mark.parametrize("period", PERIODS)
 def test_html_is_self_contained_german_and_complete(rendered, period):
-    html = (rendered / period / "report.html").read_text(encoding="utf-8")
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
-    assert "<script" not in html
-    assert "@import" not in html
+    html = {n: (rendered / period / f"{n}.html").read_text(encoding="utf-8")
+            for n in ("report", "anhang")}
+    for page in html.values():
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+        assert "<script" not in page and "@import" not in page
+        assert '<html lang="de">' in page
     p = Period.parse(period)
-    assert f"Sachstandsbericht {p.label}" in html
-    assert f"Stichtag</dt><dd>{p.stichtag:%d.%m.%Y}" in html
-    assert "Daten, Zahlen, Fakten" in html and 'class="report-table sdc' in html
+    assert f"Sachstandsbericht {p.label}</h1>" in html["report"]
+    assert f"Anhang zum Sachstandsbericht {p.label}</h1>" in html["anhang"]
+    assert f"Stichtag</dt><dd>{p.stichtag:%d.%m.%Y}" in html["report"]
+    assert "Daten, Zahlen, Fakten" in html["report"] and "Steuerungsbedarf" in html["report"]
+    assert 'class="report-table sdc' in html["anhang"]
     for title in AK_TITLES:
-        assert f"AK {title}" in html
+        assert f"AK {title}" in html["anhang"]
+
+
+def _pdf_text(pdf: Path) -> tuple[int, str]:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info)
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return pages, " ".join(text.split())
 
 
 @pytest.mark.parametrize("period", PERIODS)
-def test_pdf_is_a4_with_page_numbers_period_and_every_ak(rendered, period):
-    pdf = rendered / period / "report.pdf"
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
-                          check=True).stdout
-    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
-    assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info)
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
-    flat = " ".join(text.split())
-    assert f"Seite 1 von {pages}" in flat and f"Seite {pages} von {pages}" in flat
-    assert f"Sachstandsbericht {Period.parse(period).label}" in flat
-    assert "Daten, Zahlen, Fakten" in flat and "Personen nach Verbandsgemeinde" in flat
+def test_pdfs_are_a4_with_page_numbers_and_pinned_fonts(rendered, period):
+    label = Period.parse(period).label
+    for name, heading in [("report", f"Sachstandsbericht {label}"),
+                          ("anhang", f"Anhang zum Sachstandsbericht {label}")]:
+        pdf = rendered / period / f"{name}.pdf"
+        pages, flat = _pdf_text(pdf)
+        assert f"Seite 1 von {pages}" in flat and f"Seite {pages} von {pages}" in flat
+        assert heading in flat
+        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                               check=True).stdout.splitlines()[2:]
+        names = {ln.split()[0].split("+")[-1] for ln in fonts}
+        assert {"DejaVu-Sans", "DejaVu-Sans-Bold"} <= names  # the pinned files, nothing else
+        assert all(n.startswith("DejaVu-Sans") for n in names), names
+        assert all(" yes yes " in ln for ln in fonts)  # embedded and subset
+    _, annex = _pdf_text(rendered / period / "anhang.pdf")
+    assert "Personen nach Verbandsgemeinde" in annex
     for title in AK_TITLES:
-        assert f"AK {title}" in flat, title
-    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
-                           check=True).stdout.splitlines()[2:]
-    names = {line.split()[0].split("+")[-1] for line in fonts}
-    assert {"DejaVu-Sans", "DejaVu-Sans-Bold"} <= names  # the pinned files, nothing else
-    assert all(n.startswith("DejaVu-Sans") for n in names), names
-    assert all(" yes yes " in line for line in fonts)  # embedded and subset
+        assert f"AK {title}" in annex, title
+
+
+def test_rerun_elsewhere_gives_byte_identical_published_files(rendered, tmp_path,
+                                                             demo_database):
+    """Another time zone, another locale and a clock three days ahead: the same bytes."""
+    period = PERIODS[2]
+    env = dict(os.environ, TZ="America/Los_Angeles", LC_ALL="C.UTF-8", LANG="C.UTF-8")
+    cmd = [str(Path(sys.executable).with_name("integrationsmonitor")), "report", period,
+           "--out", str(tmp_path)]
+    if shutil.which("faketime"):
+        cmd = ["faketime", "-f", "+3d", *cmd]
+    run = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    for name in sorted(PUBLISHED_FILES):
+        assert sha256(tmp_path / period / name) == sha256(rendered / period / name), name
 
 
 @pytest.mark.browser
@@ -99,63 +161,108 @@ def test_pdf_is_a4_with_page_numbers_period_and_every_ak(rendered, period):
 def test_html_opens_in_headless_chromium_offline(rendered, period, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    page_file = (rendered / period / "report.html").resolve()
-    console, requests, failed = [], [], []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.on("console", lambda m: console.append((m.type, m.text)))
-        page.on("pageerror", lambda e: console.append(("pageerror", str(e))))
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("requestfailed", lambda r: failed.append(r.url))
-        page.goto(page_file.as_uri(), wait_until="load")
-        headings = page.locator("h3").all_inner_texts()
-        images = page.evaluate("[...document.images].map(i => [i.complete, i.naturalWidth])")
-        page.screenshot(path=str(tmp_path / "report.png"), full_page=False)
+        for name in ("report", "anhang"):
+            page_file = (rendered / period / f"{name}.html").resolve()
+            console, requests, failed = [], [], []
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.on("console", lambda m, c=console: c.append((m.type, m.text)))
+            page.on("pageerror", lambda e, c=console: c.append(("pageerror", str(e))))
+            page.on("request", lambda r, q=requests: q.append(r.url))
+            page.on("requestfailed", lambda r, f=failed: f.append(r.url))
+            page.goto(page_file.as_uri(), wait_until="load")
+            headings = page.locator("h2, h3").all_inner_texts()
+            images = page.evaluate("[...document.images].map(i => [i.complete, i.naturalWidth])")
+            page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=False)
+            page.close()
+            assert [c for c in console if c[0] in ("error", "pageerror")] == []
+            network = [u for u in requests if not u.startswith(("data:", page_file.as_uri()))]
+            assert network == [] and failed == []
+            assert images and all(ok and width > 0 for ok, width in images)
+            if name == "anhang":
+                for title in AK_TITLES:
+                    assert f"AK {title}" in headings
+            else:
+                assert "Steuerungsbedarf" in headings
         browser.close()
-    assert [c for c in console if c[0] in ("error", "pageerror")] == []
-    network = [u for u in requests if not u.startswith(("data:", page_file.as_uri()))]
-    assert network == [] and failed == []
-    for title in AK_TITLES:
-        assert f"AK {title}" in headings
-    assert images and all(ok and width > 0 for ok, width in images)
 
 
 def test_plain_papermill_lines_from_the_readme_work(tmp_path, demo_database):
-    """The README's papermill commands, run as written (period and output folder swapped)."""
+    """The README's papermill commands, run as written (period and outputs folder swapped):
+    the computation notebook saves its results, the published ones read them."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     lines = [ln.strip() for ln in readme.splitlines() if ln.strip().startswith("papermill ")]
-    assert len(lines) == len(chain_notebooks())
+    assert [shlex.split(ln)[1] for ln in lines] == [f"notebooks/{nb}" for nb in CHAIN]
     papermill = Path(sys.executable).with_name("papermill")
+    outputs = tmp_path / "outputs"
+    env = dict(os.environ, INTEGRATIONSMONITOR_OUTPUTS=str(outputs))
+    (outputs / "2020-H2").mkdir(parents=True)
     for line in lines:
         args = shlex.split(line.replace("2019-H2", "2020-H2"))
-        args = [str(tmp_path / Path(a).name) if a.startswith("outputs/") else a for a in args]
+        args = [str(tmp_path / a) if a.startswith("outputs/") else a for a in args]
         run = subprocess.run([str(papermill), *args[1:], "--no-progress-bar"], cwd=ROOT,
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, env=env)
         assert run.returncode == 0, run.stderr[-2000:]
-    nb = json.loads((tmp_path / REPORT_NOTEBOOK).read_text(encoding="utf-8"))
+        assert "Passed unknown parameter" not in run.stderr
+    assert (outputs / "2020-H2" / "ergebnis.pkl").exists()
+    nb = json.loads((outputs / "2020-H2" / "20_bericht.ipynb").read_text(encoding="utf-8"))
     assert nb["metadata"]["papermill"]["parameters"]["period"] == "2020-H2"
+    html = "".join("".join(o.get("data", {}).get("text/html", ""))
+                   for c in nb["cells"] for o in c.get("outputs", []))
+    assert "Sachstandsbericht 2. Halbjahr 2020" in html
+
+
+# --- wiring, with one-cell fixture notebooks ----------------------------------------------------
+
+def fixture_notebooks(folder: Path, extra: dict[str, str] | None = None) -> Path:
+    """A chain of tiny notebooks with the real parameters cell; ``extra`` adds a code cell to
+    the named notebook."""
+    folder.mkdir(parents=True, exist_ok=True)
+    params = nbformat.read(chain_notebooks()[0], as_version=4).cells[2]
+    assert "parameters" in params.metadata["tags"]
+    for name in CHAIN:
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                     "language": "python"}
+        head = nbformat.v4.new_markdown_cell(f"# {name}")
+        nb.cells = [head, params]
+        if name in (extra or {}):
+            nb.cells.append(nbformat.v4.new_code_cell(extra[name]))
+        nbformat.write(nb, folder / name)
+    return folder
 
 
 def test_failed_render_keeps_previous_outputs_and_exits_non_zero(tmp_path, demo_database,
                                                                  capsys):
     out = tmp_path / "outputs"
-    assert main(["report", "2019-H1", "--out", str(out)]) == 0
+    good = fixture_notebooks(tmp_path / "good")
+    assert main(["report", "2019-H1", "--out", str(out), "--notebooks", str(good)]) == 0
     before = {p.name: p.read_bytes() for p in (out / "2019-H1").iterdir()}
-    broken = tmp_path / "notebooks"
-    shutil.copytree(ROOT / "notebooks", broken)
-    nb = nbformat.read(broken / REPORT_NOTEBOOK, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('Abschnitt kaputt')"))
-    nbformat.write(nb, broken / REPORT_NOTEBOOK)
+    assert set(before) == set(CHAIN) | PUBLISHED_FILES
+    broken = fixture_notebooks(tmp_path / "broken",
+                               {"30_anhang.ipynb": "raise RuntimeError('Abschnitt kaputt')"})
+    capsys.readouterr()
     assert main(["report", "2019-H1", "--out", str(out), "--notebooks", str(broken)]) == 1
     err = capsys.readouterr().err
-    assert "Fehler im Notebook 90_sachstandsbericht.ipynb" in err
+    assert "Fehler im Notebook 30_anhang.ipynb" in err
     assert "RuntimeError" in err and "Abschnitt kaputt" in err
     assert "bisherige Ausgabe bleibt erhalten" in err
     assert {p.name: p.read_bytes() for p in (out / "2019-H1").iterdir()} == before
     assert sorted(p.name for p in out.iterdir()) == ["2019-H1"]  # no temp folder left
+
+
+def test_privacy_gate_stops_a_published_small_count(tmp_path, demo_database, capsys):
+    leaky = fixture_notebooks(tmp_path / "nb", {"20_bericht.ipynb": (
+        "from IPython.display import HTML\n"
+        "HTML('<table><tr><td class=\"num count\">2</td></tr></table>')")})
+    out = tmp_path / "outputs"
+    assert main(["report", "2019-H1", "--out", str(out), "--notebooks", str(leaky)]) == 1
+    err = capsys.readouterr().err
+    assert "Datenschutzprüfung nicht bestanden" in err and "Fallzahl 2" in err
+    assert list(out.iterdir()) == []  # nothing published, no temp folder left
 
 
 def test_missing_database_is_a_clear_error_before_any_notebook_runs(tmp_path, capsys):
@@ -165,3 +272,13 @@ def test_missing_database_is_a_clear_error_before_any_notebook_runs(tmp_path, ca
     assert code == 1
     assert "Datenbasis nicht gefunden" in capsys.readouterr().err
     assert not (out / "2019-H1").exists()
+
+
+def test_published_notebooks_need_the_computation_first(tmp_path, capsys):
+    """Without 10_berechnung's results, the report says what to do (German, no recompute)."""
+    from integrationsmonitor import report
+    from integrationsmonitor.errors import InputError
+
+    with pytest.raises(InputError, match="zuerst das Notebook 10_berechnung ausführen"):
+        report.results("2019-H1", str(tmp_path))
+    assert COMPUTE_NOTEBOOK == CHAIN[0]

@@ -82,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, help="Ausgabeordner (Standard: outputs)")
     r.add_argument("--database", help="andere Datenbasis als in der Parameterdatei")
     r.add_argument("--jobs", type=int, help="parallele Prozesse (Standard: Anzahl der Kerne)")
+    r.add_argument("--verbose", "-v", action="store_true",
+                   help="Sekunden je Schritt ausgeben")
     r.add_argument("--notebooks", type=Path, help=argparse.SUPPRESS)
     return p
 
@@ -187,22 +189,24 @@ def _indicators(args) -> int:
 
 
 def store_indicators(period: str, database: str | None = None) -> int:
-    """Compute the period's indicators and keep them in the data basis; returns their number."""
-    from integrationsmonitor import report
+    """Compute the period's indicators and keep them in the data basis (their history); returns
+    their number. An explicit step of its own: ``report`` never writes into the data basis."""
+    from integrationsmonitor.compute import compute
     from integrationsmonitor.database import connect
     from integrationsmonitor.indicators import store
-    from integrationsmonitor.params import params_file, read_params_file
+    from integrationsmonitor.params import params_file, parse_parameters, read_params_file
 
     params = read_params_file(params_file(period))
-    values = params.as_dict() | ({"database": str(database)} if database else {})
-    ctx = report.load(**values)
-    assessments = ctx.assessments
-    con = connect(ctx.params.database_path)
+    if database:
+        params = parse_parameters(params.as_dict() | {"database": str(database)},
+                                  f"{period}.yaml")
+    res = compute(params)
+    con = connect(params.database_path)
     try:
-        store(con, ctx.period, assessments)
+        store(con, res.period, res.assessments)
     finally:
         con.close()
-    return len(assessments)
+    return len(res.assessments)
 
 
 def _import_reference(args) -> int:
@@ -223,52 +227,80 @@ def _report(args) -> int:
     from tqdm import tqdm
 
     from integrationsmonitor.params import all_params_files
+    from integrationsmonitor.render import STEPS
 
     periods = [p.stem for p in all_params_files()] if args.all else [args.period]
     overrides = {"database": str(args.database)} if args.database else {}
-    for period in periods:  # the history of the indicators, kept before anything is rendered
-        try:
-            store_indicators(period, args.database)
-        except (InputError, ValueError):
-            pass  # the render names the problem
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(periods)))
-    tasks = [(p, args.out, args.notebooks, overrides) for p in periods]
     failed = []
-    with tqdm(total=len(periods), desc="Berichte", unit="Bericht", file=sys.stderr,
-              disable=None) as bar:
-        if jobs == 1:
-            results = map(_render_one, tasks)
-        else:
-            # One process per core, each importing once for all its periods; "spawn" keeps
-            # the workers free of the parent's threads and sockets.
-            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
-            results = pool.map(_render_one, tasks)
-        for period, message in results:
+    with tqdm(total=len(periods) * len(STEPS), desc="Berichte", unit="Schritt",
+              file=sys.stderr, disable=None, bar_format="{desc}: {n}/{total} Schritte "
+              "|{bar}| {elapsed}") as bar:
+        def shown(period: str, step: str) -> None:
+            bar.set_description(f"{period}: {step}")
             bar.update(1)
+
+        def done(period: str, message: str, seconds: dict[str, float]) -> None:
             if message.startswith("Fehler"):
                 failed.append(period)
                 tqdm.write(f"Fehler: Bericht {period} nicht erstellt; die bisherige Ausgabe "
                            f"bleibt erhalten.\n{message}", file=sys.stderr)
-            else:
-                tqdm.write(message)
-        if jobs > 1:
-            pool.shutdown()
+                return
+            tqdm.write(message)
+            if args.verbose:
+                tqdm.write(f"  {period}: " + "; ".join(
+                    f"{k} {v:.1f} s".replace(".", ",") for k, v in seconds.items()))
+
+        if jobs == 1:
+            for period in periods:
+                done(*_render_one((period, args.out, args.notebooks, overrides, None),
+                                  on_step=lambda step, p=period: shown(p, step)))
+        else:
+            _render_parallel(periods, args, overrides, jobs, shown, done)
     if failed:
         print(f"Fehlgeschlagen: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
 
 
-def _render_one(task: tuple) -> tuple[str, str]:
-    """Render one period; returns (period, message). Runs in a worker process for --all."""
+def _render_parallel(periods: list[str], args, overrides: dict, jobs: int, shown, done) -> None:
+    """One process per core, each importing once for all its periods ("spawn" keeps the
+    workers free of the parent's threads and sockets); steps come back through a queue."""
+    import queue as queue_module
+
+    ctx = get_context("spawn")
+    with ctx.Manager() as manager, ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        steps = manager.Queue()
+        futures = [pool.submit(_render_one, (p, args.out, args.notebooks, overrides, steps))
+                   for p in periods]
+        pending = set(futures)
+        while pending:
+            try:
+                shown(*steps.get(timeout=0.2))
+            except queue_module.Empty:
+                pass
+            for f in [f for f in pending if f.done()]:
+                pending.discard(f)
+                done(*f.result())
+        while not steps.empty():
+            shown(*steps.get())
+
+
+def _render_one(task: tuple, on_step=None) -> tuple[str, str, dict[str, float]]:
+    """Render one period; returns (period, message, seconds per step)."""
     from integrationsmonitor.render import RenderError, render_period
 
-    period, out, notebooks, overrides = task
+    period, out, notebooks, overrides, steps = task
+    if steps is not None:
+        def on_step(step: str) -> None:
+            steps.put((period, step))
     try:
-        result = render_period(period, out_root=out, notebooks=notebooks, overrides=overrides)
+        result = render_period(period, out_root=out, notebooks=notebooks, overrides=overrides,
+                               on_step=on_step)
     except RenderError as exc:
-        return period, f"Fehler: {exc}"
-    return period, f"{period}: {result.html} und {result.pdf.name} geschrieben"
+        return period, f"Fehler: {exc}", {}
+    return period, (f"{period}: {result.folder}: report.html/.pdf und anhang.html/.pdf "
+                    "geschrieben"), result.seconds
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ CHANGE_SYMBOLS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class HtmlBlock:
     """A piece of report HTML that Jupyter displays as such."""
 
@@ -31,6 +31,11 @@ class HtmlBlock:
 
     def _repr_html_(self) -> str:
         return self.html
+
+    def __repr__(self) -> str:
+        # The plain-text form of a notebook output: short, so that the executed notebooks do
+        # not carry every table (and every embedded chart) a second time.
+        return f"<HTML-Abschnitt, {len(self.html):,} Zeichen>".replace(",", ".")
 
     def __str__(self) -> str:
         return self.html

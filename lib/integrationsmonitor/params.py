@@ -32,6 +32,9 @@ class ReportParameters:
         database: DuckDB data basis, relative to the project root or absolute.
         concept: concept catalogue YAML, relative to the project root or absolute.
         author: who reports (shown on the title page).
+        output_dir: the period's output folder, relative to the project root or absolute;
+            empty (the default) means ``outputs/<period>``. ``integrationsmonitor report``
+            sets it to its temporary folder, so that a failed run leaves ``outputs/`` as it was.
     """
 
     period: str
@@ -39,6 +42,7 @@ class ReportParameters:
     database: str
     concept: str
     author: str
+    output_dir: str = ""
 
     @property
     def period_obj(self) -> Period:
@@ -61,12 +65,15 @@ class ReportParameters:
 
     @property
     def sha256(self) -> str:
-        """Hash of the canonical parameter values (for provenance)."""
-        canonical = json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False)
+        """Hash of the canonical parameter values (for provenance). The output folder says
+        where a report goes, not what it shows, and is left out."""
+        values = {k: v for k, v in self.as_dict().items() if k != "output_dir"}
+        canonical = json.dumps(values, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 PARAMETER_NAMES = tuple(f.name for f in dataclasses.fields(ReportParameters))
+OPTIONAL_PARAMETERS = {"output_dir": ""}
 
 
 def parse_parameters(values: dict[str, Any], source: str = "Parameter") -> ReportParameters:
@@ -81,6 +88,7 @@ def parse_parameters(values: dict[str, Any], source: str = "Parameter") -> Repor
     for key in sorted(set(values) - set(PARAMETER_NAMES)):
         problems.append(Problem(source, f"unbekannter Parameter (erlaubt: "
                                 f"{', '.join(PARAMETER_NAMES)})", key=key))
+    values = OPTIONAL_PARAMETERS | values
     for key in PARAMETER_NAMES:
         if key not in values or values[key] is None:
             problems.append(Problem(source, "Pflichtparameter fehlt", key=key))

@@ -38,7 +38,10 @@ def notebooks_dir() -> Path:
 
 
 def outputs_dir() -> Path:
-    return project_root() / "outputs"
+    """The outputs folder: ``$INTEGRATIONSMONITOR_OUTPUTS`` if set (the tests point it to a
+    temporary folder), else ``<root>/outputs``."""
+    env = os.environ.get("INTEGRATIONSMONITOR_OUTPUTS")
+    return Path(env).resolve() if env else project_root() / "outputs"
 
 
 def demo_dir() -> Path:

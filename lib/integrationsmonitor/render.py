@@ -1,19 +1,28 @@
-"""Rendering: run the period's notebooks with papermill, export the report to self-contained
-HTML and to PDF (WeasyPrint), and move the result into ``outputs/<period>/`` only on success.
+"""Rendering: run the period's notebooks with papermill, export the published ones to
+self-contained HTML and to PDF (WeasyPrint), and move the result into ``outputs/<period>/`` only
+on success.
+
+The chain is fixed and every notebook in it earns its place: ``10_berechnung`` computes the
+report once and saves the results with the period's outputs; ``20_bericht`` (the report) and
+``30_anhang`` (its annex) read them and are published as HTML and PDF. The two published
+notebooks run side by side, and the two PDFs are laid out in two processes.
 
 A failed run leaves the previous outputs untouched and raises :class:`RenderError` naming the
-notebook and the failing cell.
+notebook and the failing cell. Rendering never writes into the data basis.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
 import time
 import weakref
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 import matplotlib
@@ -22,17 +31,19 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
 from integrationsmonitor import privacy
-from integrationsmonitor.catalogue import load_catalogue
-from integrationsmonitor.database import connect
-from integrationsmonitor.errors import InputError
+from integrationsmonitor.errors import InputError, Problem, file_label
 from integrationsmonitor.params import ReportParameters, params_file, read_params_file
 from integrationsmonitor.paths import PACKAGE_DIR, notebooks_dir, outputs_dir, project_root
-from integrationsmonitor.periods import ReportingCalendar
 
 TEMPLATES = PACKAGE_DIR / "templates"
-REPORT_NOTEBOOK = "90_sachstandsbericht.ipynb"
-NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
+COMPUTE_NOTEBOOK = "10_berechnung.ipynb"
+# Published notebooks and the name of their HTML/PDF files.
+PUBLISHED = {"20_bericht.ipynb": "report", "30_anhang.ipynb": "anhang"}
+REPORT_NOTEBOOK = "20_bericht.ipynb"
+CHAIN = [COMPUTE_NOTEBOOK, *PUBLISHED]
+INJECTED_CELL_ID = "injected-parameters"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+STEPS = ["Berechnung", "Bericht und Anhang", "HTML und Datenschutzprüfung", "PDF"]
 
 
 class IpcKernelManager(AsyncKernelManager):
@@ -62,96 +73,153 @@ class RenderResult:
     html: Path
     pdf: Path
     notebooks: list[Path]
-    seconds: dict[str, float]  # wall time per step: each notebook, "html", "pdf"
+    seconds: dict[str, float]  # wall time per step (see STEPS)
+
+    @property
+    def documents(self) -> list[Path]:
+        """Every published file: HTML and PDF of the report and of the annex."""
+        return [self.folder / f"{name}.{ext}" for name in PUBLISHED.values()
+                for ext in ("html", "pdf")]
 
 
 def chain_notebooks(folder: Path | None = None) -> list[Path]:
-    """The notebooks run for every period, in prefix order (10_…, 20_…, …, 90_…)."""
-    return sorted((folder or notebooks_dir()).glob(NOTEBOOK_PATTERN))
+    """The notebooks run for every period, in order."""
+    folder = folder or notebooks_dir()
+    return [folder / name for name in CHAIN]
 
 
 def render_period(period: str, out_root: Path | None = None, notebooks: Path | None = None,
                   overrides: dict[str, str] | None = None,
-                  on_notebook: Callable[[str], None] | None = None) -> RenderResult:
-    """Render every notebook and the report of one period into ``out_root/<period>/``.
+                  on_step: Callable[[str], None] | None = None) -> RenderResult:
+    """Render the report and annex of one period into ``out_root/<period>/``.
 
     Args:
         period: e.g. "2019-H2"; its parameters come from ``params/<period>.yaml``.
         out_root: the outputs folder (default ``outputs/``).
         notebooks: the notebook folder (default ``notebooks/``).
         overrides: parameter values that replace the file's (e.g. another database).
-        on_notebook: called with each notebook's name when it starts (progress display).
+        on_step: called with each step's German name (see STEPS) when it starts.
 
     Raises:
         RenderError: any failure; ``out_root/<period>/`` is then as it was before.
     """
-    import papermill
-
     out_root = Path(out_root or outputs_dir())
     try:
         params = _checked_params(period, overrides or {})
     except InputError as exc:
         raise RenderError(str(exc)) from exc
     nbs = chain_notebooks(notebooks)
-    if not any(nb.name == REPORT_NOTEBOOK for nb in nbs):
-        raise RenderError(f"Berichtsnotebook {REPORT_NOTEBOOK} fehlt im Ordner "
+    missing = [nb.name for nb in nbs if not nb.exists()]
+    if missing:
+        raise RenderError(f"Notebook {', '.join(missing)} fehlt im Ordner "
                           f"{notebooks or notebooks_dir()}")
     out_root.mkdir(parents=True, exist_ok=True)
     # Render beside the target so that the final move is a rename on the same file system.
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{period}-", dir=out_root))
+    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; outputs are for the group to read
+    values = params.as_dict() | {"output_dir": str(tmp)}
     seconds: dict[str, float] = {}
+    clock = _Clock(seconds, on_step)
+    # A second process for the annex PDF, started now so that its imports overlap the notebooks.
+    pdf_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"),
+                                   initializer=_warm_pdf)
     try:
-        executed = []
-        for nb in nbs:
-            start = time.perf_counter()
-            if on_notebook:
-                on_notebook(nb.name)
-            target = tmp / nb.name
-            try:
-                papermill.execute_notebook(
-                    str(nb), str(target), parameters=params.as_dict(), kernel_name="python3",
-                    cwd=str(project_root()), progress_bar=False, log_output=False,
-                    kernel_manager_class=IpcKernelManager)
-            except papermill.PapermillExecutionError as exc:
-                raise RenderError(
-                    f"Fehler im Notebook {nb.name}, Zelle {exc.exec_count} "
-                    f"({exc.ename}): {ANSI.sub('', str(exc.evalue))}") from exc
-            executed.append(target)
-            seconds[nb.name] = time.perf_counter() - start
-        start = time.perf_counter()
-        html = export_html(tmp / REPORT_NOTEBOOK)
+        clock.step(STEPS[0])
+        executed = [_execute(nbs[0], tmp, values)]
+        clock.step(STEPS[1])
+        with ThreadPoolExecutor(max_workers=len(PUBLISHED)) as threads:
+            runs = [threads.submit(_execute, nb, tmp, values) for nb in nbs[1:]]
+            executed += [r.result() for r in runs]
+        clock.step(STEPS[2])
+        html = {PUBLISHED[nb.name]: export_html(nb) for nb in executed[1:]}
         try:
             privacy.check({**{p.name: privacy.notebook_texts(p) for p in executed},
-                           "report.html": [html]}, params.database_path)
+                           **{f"{name}.html": [h] for name, h in html.items()}},
+                          params.database_path)
         except privacy.PrivacyError as exc:
             raise RenderError(str(exc)) from exc
-        (tmp / "report.html").write_text(html, encoding="utf-8")
-        seconds["html"] = time.perf_counter() - start
-        start = time.perf_counter()
-        write_pdf(html, tmp / "report.pdf")
-        seconds["pdf"] = time.perf_counter() - start
+        for name, h in html.items():
+            (tmp / f"{name}.html").write_text(h, encoding="utf-8")
+        clock.step(STEPS[3])
+        names = list(html)
+        later: list[Future] = [pdf_pool.submit(write_pdf, html[n], tmp / f"{n}.pdf")
+                               for n in names[1:]]
+        write_pdf(html[names[0]], tmp / f"{names[0]}.pdf")
+        for f in later:
+            f.result()
+        clock.stop()
         final = out_root / period
         _replace_folder(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        pdf_pool.shutdown(wait=False, cancel_futures=True)
     return RenderResult(period, final, final / "report.html", final / "report.pdf",
                         [final / p.name for p in executed], seconds)
 
 
+class _Clock:
+    """Wall time per step, and the progress callback."""
+
+    def __init__(self, seconds: dict[str, float], on_step: Callable[[str], None] | None):
+        self.seconds, self.on_step, self.name, self.t = seconds, on_step, None, 0.0
+
+    def step(self, name: str) -> None:
+        self.stop()
+        self.name, self.t = name, time.perf_counter()
+        if self.on_step:
+            self.on_step(name)
+
+    def stop(self) -> None:
+        if self.name is not None:
+            self.seconds[self.name] = time.perf_counter() - self.t
+            self.name = None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _execute(notebook: Path, folder: Path, values: dict[str, str]) -> Path:
+    """Run one notebook with papermill into ``folder``; RenderError names the failing cell."""
+    import papermill
+
+    target = folder / notebook.name
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(target), parameters=values, kernel_name="python3",
+            cwd=str(project_root()), progress_bar=False, log_output=False,
+            kernel_manager_class=IpcKernelManager)
+    except papermill.PapermillExecutionError as exc:
+        raise RenderError(
+            f"Fehler im Notebook {notebook.name}, Zelle {exc.exec_count} "
+            f"({exc.ename}): {ANSI.sub('', str(exc.evalue))}") from exc
+    # papermill gives the injected cell a random ID; a fixed one keeps the HTML reproducible.
+    nb = nbformat.read(target, as_version=4)
+    for cell in nb.cells:
+        if INJECTED_CELL_ID in cell.metadata.get("tags", []):
+            cell.id = INJECTED_CELL_ID
+    nbformat.write(nb, target)
+    return target
+
+
+def _warm_pdf() -> None:
+    import weasyprint  # noqa: F401
+
+
 def _checked_params(period: str, overrides: dict[str, str]) -> ReportParameters:
-    """Read the period's params file and check that concept and data basis can be opened."""
+    """Read the period's params file (the computation notebook checks the rest)."""
     from integrationsmonitor.params import parse_parameters
 
     params = read_params_file(params_file(period))
     if overrides:
         params = parse_parameters(params.as_dict() | overrides, f"{period}.yaml")
-    catalogue = load_catalogue(params.concept_path)
-    try:
-        ReportingCalendar.of(catalogue).check(params.period_obj)
-    except ValueError as exc:
-        raise RenderError(str(exc)) from exc
-    connect(params.database_path, read_only=True).close()
+    if not params.database_path.exists():
+        raise InputError(Problem(file_label(params.database_path),
+                                 f"Datenbasis nicht gefunden ({params.database_path})."))
     return params
 
 
@@ -180,7 +248,7 @@ def export_html(notebook: Path) -> str:
                             exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
-    title = _first_heading(body) or "Sachstandsbericht"
+    title = _first_heading(body) or "Bericht"
     return ("<!DOCTYPE html>\n<html lang=\"de\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{title}</title>\n<style>\n{css}\n</style>\n</head>\n<body>\n{body}\n"

@@ -1,0 +1,451 @@
+"""The one computation of a report: check the parameters once, pull the measure status and the
+case figures from the data basis (read-only), compute the indicators and the Steuerungsbedarf,
+and keep everything as one typed result object with the period's outputs.
+
+The computation notebook (``10_berechnung``) calls one function per step; the published
+notebooks (``20_bericht``, ``30_anhang``) read the saved :class:`ReportResults` and never
+recompute. Nothing here writes into the data basis.
+
+Only published values leave this module: case tables are stored as published (suppressed cells
+missing, "*" in the display form), never with their true counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from integrationsmonitor import __version__, case_figures
+from integrationsmonitor import formatting as fmt
+from integrationsmonitor.catalogue import Catalogue, load_catalogue
+from integrationsmonitor.database import connect
+from integrationsmonitor.decisions import decisions_until
+from integrationsmonitor.disclosure import Protected
+from integrationsmonitor.errors import InputError, Problem, file_label
+from integrationsmonitor.html import HtmlBlock, note
+from integrationsmonitor.indicators import Assessment, IndicatorSet, assess_all, load_indicators
+from integrationsmonitor.measure_status import (
+    counts_by_status,
+    history,
+    implementation_rates,
+    kpi_rows,
+    period_view,
+)
+from integrationsmonitor.params import ReportParameters, parse_parameters
+from integrationsmonitor.paths import outputs_dir, project_root, resolve
+from integrationsmonitor.periods import Period, ReportingCalendar
+from integrationsmonitor.reference import territory
+
+RESULTS_FILE = "ergebnis.pkl"
+# Bumped whenever ReportResults changes shape: a results file of another format is refused.
+RESULTS_FORMAT = 1
+
+
+# --- the result object ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """A disclosure-protected count table exactly as published.
+
+    Attributes:
+        title: German caption.
+        display: the cells as printed: German numbers, "*" (suppressed), "–" (exactly zero).
+        published: the same counts as numbers, NaN where suppressed.
+        note: an optional remark printed under the table.
+    """
+
+    title: str
+    display: pd.DataFrame
+    published: pd.DataFrame
+    note: str | None = None
+
+    @classmethod
+    def of(cls, protected: Protected, title: str, note: str | None = None) -> PublishedTable:
+        return cls(title, protected.display(), protected.published(), note)
+
+    def change(self, later: dt.date, earlier: dt.date) -> pd.Series:
+        """later − earlier on the published counts; NaN where either is suppressed."""
+        return self.published[later] - self.published[earlier]
+
+
+@dataclass(frozen=True)
+class CaseStichtage:
+    """The Stichtage a report compares: baseline, previous, current, and all up to current."""
+
+    baseline: dt.date
+    previous: dt.date | None
+    current: dt.date
+    series: list[dt.date]
+
+    @property
+    def compared(self) -> list[dt.date]:
+        return list(dict.fromkeys(d for d in (self.baseline, self.previous, self.current) if d))
+
+
+@dataclass(frozen=True)
+class CaseResults:
+    """The published case figures of one Stichtag ("Daten, Zahlen, Fakten")."""
+
+    days: CaseStichtage
+    by_rechtskreis: PublishedTable  # over every Stichtag since the baseline (chart, lead)
+    dimensions: dict[str, PublishedTable]  # each dimension at the compared Stichtage
+    vg_by_rechtskreis: PublishedTable
+    transitions: PublishedTable | None  # previous → current Stichtag
+
+
+@dataclass(frozen=True)
+class SteeringItem:
+    """One point of the Steuerungsbedarf."""
+
+    kind: str
+    subject: str
+    reason: str
+    decisions: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    params_sha256: str
+    catalogue_file: str
+    catalogue_sha256: str
+    indicators_file: str
+    indicators_sha256: str
+    database_file: str
+    program: str
+    imports: pd.DataFrame  # kind, period, ak_id, file_name, sha256, imported_at
+    built_on: dt.date | None  # from SOURCE_DATE_EPOCH only; never the clock
+
+
+@dataclass(frozen=True)
+class ReportResults:
+    """Every number, table, verdict and chart input of one period's report, computed once."""
+
+    params: ReportParameters
+    catalogue: Catalogue
+    period: Period
+    previous: Period | None
+    periods: list[Period]  # every period of the term (calendar)
+    reported_aks: frozenset[str]
+    view: pd.DataFrame  # measure_status.period_view of this period against the previous one
+    rates: pd.DataFrame  # implementation_rates of this period
+    rate_history: pd.DataFrame  # period, ak_id, rate for every reported period up to this one
+    counts: pd.DataFrame  # counts_by_status
+    status_matrix: pd.DataFrame  # measure × period: status code (history up to this period)
+    kpis: pd.DataFrame  # Kennzahlen of this period: measure_id, kennzahl, wert
+    decisions: pd.DataFrame  # decisions_until(period)
+    indicator_set: IndicatorSet
+    assessments: list[Assessment]
+    previous_assessments: list[Assessment]
+    steering: list[SteeringItem]
+    cases: CaseResults | None  # None: no extracts for the period's Stichtag
+    provenance: Provenance
+    format: int = RESULTS_FORMAT
+
+    @property
+    def ak_labels(self) -> dict[str, str]:
+        labels = dict(zip(self.catalogue.arbeitskreise["ak_id"],
+                          self.catalogue.arbeitskreise["short_title"]))
+        return labels | {"Gesamt": "Gesamt"}
+
+
+# --- the computation, one step per notebook cell ------------------------------------------------
+
+@dataclass
+class Computation:
+    """The state of one computation while its notebook runs, step by step."""
+
+    params: ReportParameters
+    catalogue: Catalogue
+    calendar: ReportingCalendar
+    period: Period
+    folder: Path
+    parts: dict = field(default_factory=dict)
+
+
+def start(period: str, report_date: str, database: str, concept: str, author: str,
+          output_dir: str = "") -> Computation:
+    """Check the report parameters (the only place they are checked) and the inputs they name.
+
+    Raises:
+        InputError: wrong parameters, a period outside the term, a missing data basis.
+    """
+    params = parse_parameters({"period": period, "report_date": report_date,
+                               "database": database, "concept": concept, "author": author,
+                               "output_dir": output_dir})
+    catalogue = load_catalogue(params.concept_path)
+    calendar = ReportingCalendar.of(catalogue)
+    try:
+        p = calendar.check(params.period_obj)
+    except ValueError as exc:
+        raise InputError(Problem("Parameter", str(exc), key="period"),
+                         "Der Bericht kann nicht erstellt werden.") from exc
+    if not params.database_path.exists():
+        raise InputError(Problem(file_label(params.database_path),
+                                 f"Datenbasis nicht gefunden ({params.database_path}). Zuerst "
+                                 "Statusbögen importieren oder für die Demo "
+                                 "„integrationsmonitor demo“ ausführen."))
+    return Computation(params, catalogue, calendar, p, results_folder(params))
+
+
+def results_folder(params: ReportParameters) -> Path:
+    """Where a period's outputs go: ``output_dir`` if given, else ``outputs/<period>``."""
+    return resolve(params.output_dir) if params.output_dir else outputs_dir() / params.period
+
+
+def measure_status(c: Computation) -> HtmlBlock:
+    """Pull the reported status of every measure, the Kennzahlen and the steering decisions."""
+    p, cat = c.period, c.catalogue
+    with _read(c) as con:
+        hist = history(con)
+        kpis = kpi_rows(con)
+        decisions = decisions_until(con, p)
+        imports = _imports(con, c.calendar, p)
+    hist = hist[hist["period"] <= p.id]
+    kpis = kpis[kpis["period"] <= p.id]
+    previous = c.calendar.previous(p)
+    views = {pid: period_view(cat, hist, Period.parse(pid), None)
+             for pid in sorted(hist["period"].unique())}
+    view = period_view(cat, hist, p, previous)
+    rate_history = pd.concat(
+        [implementation_rates(v, cat).assign(period=pid)[["period", "ak_id", "rate"]]
+         for pid, v in views.items()]) if views else pd.DataFrame(
+        columns=["period", "ak_id", "rate"])
+    c.parts.update(
+        history=hist, all_kpis=kpis, views=views, previous=previous, view=view,
+        reported_aks=frozenset(hist.loc[hist["period"] == p.id, "ak_id"]),
+        rates=implementation_rates(view, cat), rate_history=rate_history,
+        counts=counts_by_status(view, cat),
+        status_matrix=hist.pivot(index="measure_id", columns="period", values="status"),
+        kpis=kpis.loc[kpis["period"] == p.id, ["measure_id", "kennzahl", "wert"]],
+        decisions=decisions, imports=imports)
+    n_aks = len(cat.arbeitskreise)
+    return note(f"Maßnahmenstatus {p.id}: {fmt.number(len(view))} Maßnahmen, Meldungen von "
+                f"{fmt.number(len(c.parts['reported_aks']))} von {fmt.number(n_aks)} "
+                f"Arbeitskreisen, {fmt.number(len(decisions))} Steuerungsentscheidungen.")
+
+
+def case_data(c: Computation) -> HtmlBlock:
+    """Pull the published case figures at the baseline, previous and current Stichtag."""
+    with _read(c) as con:
+        available = case_figures.available_stichtage(con)
+        current = c.period.stichtag
+        if current not in available:
+            c.parts["cases"] = None
+            return note(f"Für den Stichtag {fmt.date(current)} liegen keine Extrakte vor.",
+                        "warning")
+        prev = c.calendar.previous(c.period)
+        base = c.catalogue.baseline_stichtag
+        days = CaseStichtage(
+            baseline=base if base in available else current,
+            previous=prev.stichtag if prev and prev.stichtag in available else None,
+            current=current, series=[d for d in available if d <= current])
+        overview = case_figures.dimension_table(con, "rechtskreis", days.series)
+        dims = {}
+        for key in case_figures.DIMENSIONS:
+            t = case_figures.dimension_table(con, key, days.compared)
+            dims[key] = PublishedTable.of(t.protected, t.title, t.note)
+        vg = PublishedTable.of(
+            case_figures.vg_by_rechtskreis(con, current),
+            f"Personen nach Verbandsgemeinde und Rechtskreis am {fmt.date(current)}",
+            " ".join(territory().notes))
+        tr = None
+        if days.previous is not None:
+            tr = PublishedTable.of(
+                case_figures.transitions(con, days.previous, current),
+                f"Übergänge vom {fmt.date(days.previous)} (Zeilen) zum {fmt.date(current)} "
+                "(Spalten)")
+    c.parts["cases"] = CaseResults(days, PublishedTable.of(overview.protected, overview.title),
+                                   dims, vg, tr)
+    return note(f"Fallzahlen: Stichtage {', '.join(fmt.date(d) for d in days.compared)}; "
+                f"{fmt.number(len(dims) + 2 + (tr is not None))} geheimgehaltene Tabellen.")
+
+
+def indicators(c: Computation) -> HtmlBlock:
+    """Compute every indicator's series and assessment at this and the previous Stichtag."""
+    if "view" not in c.parts:
+        raise RuntimeError("Zuerst den Schritt Maßnahmenstatus ausführen.")
+    cat = c.catalogue
+    ind_set = load_indicators(cat, cat.path.parent / "indicators.yaml")
+    hist, kpis, views = c.parts["history"], c.parts["all_kpis"], c.parts["views"]
+    with _read(c) as con:
+        now = assess_all(con, cat, ind_set, c.period, hist, kpis, views)
+        prev = c.parts["previous"]
+        before = assess_all(con, cat, ind_set, prev, hist[hist["period"] <= prev.id],
+                            kpis[kpis["period"] <= prev.id], views) if prev else []
+    c.parts.update(indicator_set=ind_set, assessments=now, previous_assessments=before)
+    counts = pd.Series([a.ampel.colour for a in now]).value_counts()
+    return note(f"Indikatoren: {fmt.number(len(now))} bewertet (" + ", ".join(
+        f"{word} {fmt.number(counts.get(colour, 0))}" for colour, word in
+        [("gruen", "grün"), ("gelb", "gelb"), ("rot", "rot"), ("grau", "nicht bewertbar")])
+        + ").")
+
+
+def steering(c: Computation) -> HtmlBlock:
+    """Derive the Steuerungsbedarf from the assessments, the measures and the deliveries."""
+    items = steering_items(c.catalogue, c.parts["view"], c.parts["decisions"],
+                           c.parts["assessments"], c.parts["reported_aks"],
+                           c.parts.get("cases") is not None)
+    c.parts["steering"] = items
+    return note(f"Steuerungsbedarf: {fmt.number(len(items))} Punkte.")
+
+
+def save(c: Computation) -> HtmlBlock:
+    """Keep the results with the period's outputs (``ergebnis.pkl``) for the published
+    notebooks."""
+    res = _results(c)
+    c.folder.mkdir(parents=True, exist_ok=True)
+    target = c.folder / RESULTS_FILE
+    tmp = target.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(target)
+    return note(f"Ergebnis gespeichert: {RESULTS_FILE} im Ausgabeordner des Berichts "
+                f"{c.period.id}.")
+
+
+def compute(params: ReportParameters) -> ReportResults:
+    """All steps at once, without saving (for the command line and for analysts)."""
+    c = start(**params.as_dict())
+    for step in (measure_status, case_data, indicators, steering):
+        step(c)
+    return _results(c)
+
+
+def load_results(period: str, output_dir: str = "") -> ReportResults:
+    """The results the computation notebook saved for ``period``.
+
+    Raises:
+        InputError: no results, results of another period or of another program version.
+    """
+    folder = resolve(output_dir) if output_dir else outputs_dir() / period
+    path = folder / RESULTS_FILE
+    if not path.exists():
+        raise InputError(Problem(RESULTS_FILE, f"Ergebnis des Berichts {period} fehlt im Ordner "
+                                 f"{folder}: zuerst das Notebook 10_berechnung ausführen."))
+    res = pickle.loads(path.read_bytes())
+    if getattr(res, "format", None) != RESULTS_FORMAT or not isinstance(res, ReportResults):
+        raise InputError(Problem(RESULTS_FILE, "Ergebnis stammt von einer anderen "
+                                 "Programmversion: 10_berechnung erneut ausführen."))
+    if res.params.period != period:
+        raise InputError(Problem(RESULTS_FILE, f"Ergebnis gehört zum Bericht "
+                                 f"{res.params.period}, nicht zu {period}."))
+    return res
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+class _read:
+    """A read-only connection to the computation's data basis, closed on leaving."""
+
+    def __init__(self, c: Computation):
+        self.path = c.params.database_path
+
+    def __enter__(self):
+        self.con = connect(self.path, read_only=True)
+        return self.con
+
+    def __exit__(self, *exc) -> None:
+        self.con.close()
+
+
+def _imports(con, calendar: ReportingCalendar, p: Period) -> pd.DataFrame:
+    prev = calendar.previous(p)
+    days = [calendar.baseline_stichtag, prev.stichtag if prev else p.stichtag, p.stichtag]
+    return con.execute(
+        "SELECT kind, period, ak_id, file_name, sha256, imported_at FROM import_log "
+        "WHERE import_id IN (SELECT DISTINCT import_id FROM measure_status WHERE period = ?) "
+        "OR import_id IN (SELECT DISTINCT import_id FROM steering_decision) "
+        "OR (kind LIKE 'extract-%' AND period IN (?, ?, ?)) "
+        "ORDER BY kind DESC, period, ak_id, file_name",
+        [p.id, *[d.isoformat() for d in days]]).df()
+
+
+def _results(c: Computation) -> ReportResults:
+    missing = [k for k in ("view", "assessments", "steering") if k not in c.parts]
+    if missing or "cases" not in c.parts:
+        raise RuntimeError("Die Berechnung ist unvollständig: alle Schritte der Reihe nach "
+                           "ausführen.")
+    p, cat, ind = c.parts, c.catalogue, c.parts["indicator_set"]
+    prov = Provenance(
+        params_sha256=c.params.sha256, catalogue_file=cat.path.name,
+        catalogue_sha256=cat.sha256, indicators_file=ind.path.name,
+        indicators_sha256=ind.sha256, database_file=c.params.database_path.name,
+        program=f"integrationsmonitor {__version__}" + _git_suffix(),
+        imports=p["imports"], built_on=source_date())
+    return ReportResults(
+        params=c.params, catalogue=cat, period=c.period, previous=p["previous"],
+        periods=c.calendar.periods, reported_aks=p["reported_aks"], view=p["view"],
+        rates=p["rates"], rate_history=p["rate_history"], counts=p["counts"],
+        status_matrix=p["status_matrix"], kpis=p["kpis"], decisions=p["decisions"],
+        indicator_set=ind, assessments=p["assessments"],
+        previous_assessments=p["previous_assessments"], steering=p["steering"],
+        cases=p["cases"], provenance=prov)
+
+
+def source_date() -> dt.date | None:
+    """The build date from ``SOURCE_DATE_EPOCH`` (reproducible builds), else None."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None
+    return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+
+
+def _git_suffix() -> str:
+    """The commit of the working copy, if the code runs from a git checkout."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=project_root(),
+                             capture_output=True, text=True, timeout=5, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=project_root(), capture_output=True, text=True, timeout=5)
+        return f", Commit {out.stdout.strip()}" + (" (geändert)" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def steering_items(catalogue: Catalogue, view: pd.DataFrame, decisions: pd.DataFrame,
+                   assessments: list[Assessment], reported_aks: frozenset[str],
+                   case_data_present: bool) -> list[SteeringItem]:
+    """The Steuerungsbedarf as computed so far (the rule set moves to :mod:`steering`)."""
+    items = []
+    goal_measures = {g: set(catalogue.measures.loc[catalogue.measures["goal_ids"].apply(
+        lambda gs, g=g: g in gs), "measure_id"]) for g in catalogue.goals["goal_id"]}
+
+    def recorded(measure_ids: set[str]) -> str:
+        hits = decisions[decisions["measure_ids"].apply(
+            lambda ids: bool(measure_ids & {i.strip() for i in ids.split(",") if i.strip()}))]
+        return "; ".join(f"{r.decision_id} ({fmt.date(r.decided_on)}): {r.decision}"
+                         for r in hits.itertuples()) or "–"
+
+    for a in assessments:
+        if a.off_track:
+            reason = (f"Ampel {a.ampel.word}" if a.ampel.colour == "rot" else "") + (
+                (", " if a.ampel.colour == "rot" else "") + "Verschlechterung"
+                if a.progress.status == "deterioration" else "")
+            measures = set().union(*(goal_measures[g] for g in a.indicator.goals)) \
+                if a.indicator.goals else set()
+            items.append(SteeringItem("Indikator", f"{a.indicator.id}: {a.indicator.title}",
+                                      f"{reason}. {a.sentence()}", recorded(measures)))
+    v = view
+    stalled = v[v["status"].isin(["nicht_begonnen", "verzoegert"]) & (v["periods_unchanged"] >= 2)]
+    for r in stalled.itertuples():
+        items.append(SteeringItem("Maßnahme", f"{r.measure_id}: {r.text}",
+                                  f"seit {int(r.periods_unchanged)} Halbjahren „{r.status_label}“",
+                                  recorded({r.measure_id})))
+    for r in v[v["blocked"]].itertuples():
+        items.append(SteeringItem(
+            "Maßnahme", f"{r.measure_id}: {r.text}", "ausgesetzt – fehlende Mittel" + (
+                f" (Finanzierung: {catalogue.vocab.financing_label(r.financing)})"
+                if pd.notna(r.financing) else ""), recorded({r.measure_id})))
+    for ak in catalogue.arbeitskreise.itertuples():
+        if ak.ak_id not in reported_aks:
+            items.append(SteeringItem("Daten", f"AK {ak.title}", "Statusbogen zum Stichtag fehlt",
+                                      "–"))
+    if not case_data_present:
+        items.append(SteeringItem("Daten", "Fallzahlen AsylbLG / SGB II",
+                                  "keine Extrakte zum Stichtag", "–"))
+    return items

@@ -1,0 +1,86 @@
+"""The one computation of a report: results computed once, published values only, and section
+renderers that never go back to the data basis."""
+
+from __future__ import annotations
+
+import pickle
+
+import duckdb
+import pytest
+
+from integrationsmonitor import compute, report
+from integrationsmonitor.errors import InputError
+from integrationsmonitor.params import params_file, parse_parameters, read_params_file
+from integrationsmonitor.privacy import pseudonyms
+
+SECTIONS = ["title_block", "data_completeness", "steering_agenda", "indicator_overview",
+            "summary", "since_last_report", "case_key_figures", "blocked_by_funding",
+            "steering_decisions", "annex_contents", "annex_title", "indicators_by_ak",
+            "arbeitskreise", "status_history", "case_tables", "provenance"]
+
+
+@pytest.fixture(scope="module")
+def results(demo_database):
+    params = read_params_file(params_file("2019-H2"))
+    return compute.compute(parse_parameters(params.as_dict() | {"database": str(demo_database)}))
+
+
+def test_every_section_renders_from_the_results_without_the_data_basis(results, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a section opened the data basis")
+
+    monkeypatch.setattr(duckdb, "connect", refuse)
+    for name in SECTIONS:
+        assert str(getattr(report, name)(results)).strip(), name
+
+
+def test_notebooks_call_only_existing_sections():
+    import nbformat
+
+    from integrationsmonitor.render import chain_notebooks
+
+    called = set()
+    for nb in chain_notebooks()[1:]:
+        for cell in nbformat.read(nb, as_version=4).cells:
+            if cell.cell_type == "code" and cell.source.startswith("report."):
+                called.add(cell.source.split("(")[0].removeprefix("report."))
+    assert called - {"results"} == set(SECTIONS)
+
+
+def test_results_carry_published_case_counts_only(results, demo_database):
+    for table in [*results.cases.dimensions.values(), results.cases.vg_by_rechtskreis,
+                  results.cases.transitions]:
+        shown = set(table.display.to_numpy().ravel())
+        assert not shown & {"1", "2"}, table.title
+        assert table.published.isna().sum().sum() == (table.display == "*").sum().sum()
+    blob = pickle.dumps(results)
+    assert not any(p.encode() in blob for p in list(pseudonyms(demo_database))[:200])
+
+
+def test_results_of_another_period_are_refused(tmp_path, results):
+    (tmp_path / compute.RESULTS_FILE).write_bytes(pickle.dumps(results))
+    with pytest.raises(InputError, match="gehört zum Bericht 2019-H2, nicht zu 2020-H1"):
+        compute.load_results("2020-H1", str(tmp_path))
+    assert compute.load_results("2019-H2", str(tmp_path)).period.id == "2019-H2"
+
+
+def test_steps_must_run_in_order(demo_database):
+    run = compute.start("2019-H2", "2020-02-19", str(demo_database),
+                        "lib/integrationsmonitor/concepts/kaiserslautern-2018-2021.yaml", "BK")
+    with pytest.raises(RuntimeError, match="Zuerst den Schritt Maßnahmenstatus"):
+        compute.indicators(run)
+    with pytest.raises(RuntimeError, match="unvollständig"):
+        compute.save(run)
+
+
+def test_period_outside_the_term_is_a_parameter_error(demo_database):
+    with pytest.raises(InputError, match="außerhalb der Laufzeit"):
+        compute.start("2022-H1", "2022-08-01", str(demo_database),
+                      "lib/integrationsmonitor/concepts/kaiserslautern-2018-2021.yaml", "BK")
+
+
+def test_the_output_folder_is_not_part_of_the_parameters_hash():
+    base = {"period": "2019-H1", "report_date": "2019-08-21", "database": "x.duckdb",
+            "concept": "k.yaml", "author": "BK"}
+    assert parse_parameters(base).sha256 == \
+        parse_parameters(base | {"output_dir": "/tmp/x"}).sha256
