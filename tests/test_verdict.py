@@ -163,3 +163,15 @@ def test_every_colour_has_its_own_shape_for_black_and_white_print():
             if other != colour:
                 assert not symbols & others, (colour, other)
     assert BEST == {"erreicht", "auf_kurs", "gehalten"}
+
+
+def test_reasons_put_units_in_the_dative_after_mit_and_von():
+    ind = _ind(kind="case_gap", unit="Prozentpunkte", direction="negative", target=0.05)
+    v = judge(ind, BASE_DAY, 0.373, MID, 0.297)
+    assert v.reason.startswith("Mit 29,7\xa0Prozentpunkten liegt der Wert")
+    assert "Zielpfad 21,2\xa0Prozentpunkte" in v.reason  # nominative where no preposition
+    one = judge(_ind(unit="Veranstaltungen", unit_singular="Veranstaltung", target=6.0,
+                     cumulative_from=dt.date(2018, 7, 1)), dt.date(2018, 7, 1), 0.0, END, 1.0)
+    assert one.reason == ("Zum Zieldatum 30.06.2021 ist das Ziel von 6 Veranstaltungen mit 1 "
+                          "Veranstaltung nicht erreicht: 17\xa0% des Weges von der Basis 0 "
+                          "Veranstaltungen zum Ziel.")

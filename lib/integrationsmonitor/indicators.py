@@ -109,16 +109,21 @@ class Indicator:
             return self.baseline_date, self.baseline_value
         return None
 
-    def format(self, value: float | None, short: bool = False) -> str:
-        """A value in the indicator's unit, German; ``short`` for tables (Pp., no count unit)."""
+    def format(self, value: float | None, short: bool = False, case: str = "nom") -> str:
+        """A value in the indicator's unit, German; ``short`` for tables (Pp., no count unit);
+        ``case`` "dat" after "mit" or "von" ("mit 23,4 Prozentpunkten")."""
         if value is None or pd.isna(value):
             return "–"
         if self.unit == "Anteil":
             return fmt.percent(value)
         if self.unit == "Prozentpunkte":
-            return f"{fmt.number(value * 100, 1)}\xa0{'Pp.' if short else 'Prozentpunkte'}"
-        unit = self.unit_singular if value == 1 and self.unit_singular else self.unit
-        return fmt.number(value) if short else f"{fmt.number(value)} {unit}"
+            if short:
+                return f"{fmt.number(value * 100, 1)}\xa0Pp."
+            return fmt.count(value * 100, "Prozentpunkt", "Prozentpunkte", 1,
+                             case=case).replace(" ", "\xa0", 1)
+        if short:
+            return fmt.number(value)
+        return fmt.count(value, self.unit_singular or self.unit, self.unit, case=case)
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ class Judged(Protocol):
     @property
     def fixed_baseline(self) -> tuple[dt.date, float] | None: ...
 
-    def format(self, value: float | None, short: bool = False) -> str: ...
+    def format(self, value: float | None, short: bool = False, case: str = "nom") -> str: ...
 
 
 @dataclass(frozen=True)
@@ -177,6 +177,10 @@ def judge(ind: Judged, baseline_date: dt.date | None, baseline: float | None,
         missing: why there is no value, in German words (for ``nicht_bewertbar``).
     """
     f, target = ind.format, ind.target
+
+    def d(v: float | None) -> str:  # dative, after "mit" and "von"
+        return ind.format(v, case="dat")
+
     until = fmt.date(ind.target_date)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         why = missing or "kein Wert zum Stichtag"
@@ -185,11 +189,11 @@ def judge(ind: Judged, baseline_date: dt.date | None, baseline: float | None,
         bound = "mindestens" if ind.direction == "positive" else "höchstens"
         held = meets(ind.direction, value, target)
         return Verdict("gehalten" if held else "nicht_gehalten",
-                       f"Mit {f(value)} ist das Halteziel von {bound} {f(target)} "
+                       f"Mit {d(value)} ist das Halteziel von {bound} {d(target)} "
                        f"{'' if held else 'nicht '}gehalten.", expected=target)
     if baseline is None or baseline_date is None:
         why = missing or "die Basis ist nicht bekannt"
-        return Verdict("nicht_bewertbar", f"Der Wert von {f(value)} ist gegen den Zielpfad "
+        return Verdict("nicht_bewertbar", f"Der Wert von {d(value)} ist gegen den Zielpfad "
                        f"nicht bewertbar: kein Basiswert ({why}).")
     t0, ti, t_end = baseline_time(ind, baseline_date), decimal_year(stichtag), \
         decimal_year(ind.target_date)
@@ -201,29 +205,29 @@ def judge(ind: Judged, baseline_date: dt.date | None, baseline: float | None,
         expected = baseline + whole * min((ti - t0) / (t_end - t0), 1.0)
     if meets(ind.direction, value, target):
         when = f"zum Zieldatum {until}" if at_end else "schon vor dem Zieldatum"
-        return Verdict("erreicht", f"Mit {f(value)} ist das Ziel von {f(target)} {when} "
+        return Verdict("erreicht", f"Mit {d(value)} ist das Ziel von {d(target)} {when} "
                        "erreicht.", expected, share_of_way)
     if whole == 0:  # target met at the baseline and lost since
         code = "nicht_erreicht" if at_end else "verschlechtert"
-        return Verdict(code, f"Das Ziel von {f(target)} war zur Basis am "
-                       f"{fmt.date(baseline_date)} erreicht; mit {f(value)} ist es "
+        return Verdict(code, f"Das Ziel von {d(target)} war zur Basis am "
+                       f"{fmt.date(baseline_date)} erreicht; mit {d(value)} ist es "
                        "nicht mehr erreicht.", expected, None)
     if at_end:
         where = (f"{fmt.percent(share_of_way, 0)} des Weges von der Basis {f(baseline)} "
                  "zum Ziel" if share_of_way >= 0 else
-                 f"der Wert liegt schlechter als die Basis von {f(baseline)}")
+                 f"der Wert liegt schlechter als die Basis von {d(baseline)}")
         return Verdict("nicht_erreicht", f"Zum Zieldatum {until} ist das Ziel von "
-                       f"{f(target)} mit {f(value)} nicht erreicht: {where}.",
+                       f"{d(target)} mit {d(value)} nicht erreicht: {where}.",
                        expected, share_of_way)
     if expected is None:
-        return Verdict("nicht_bewertbar", f"Der Wert von {f(value)} am "
+        return Verdict("nicht_bewertbar", f"Der Wert von {d(value)} am "
                        f"{fmt.date(stichtag)} ist die Basis; bewertbar ab dem nächsten "
                        "Stichtag.", None, share_of_way)
     covered = (value - baseline) / (expected - baseline)
     path = f"Zielpfad {f(expected)}, Ziel {f(target)} bis {until}"
     if worse(ind.direction, value, baseline):
-        return Verdict("verschlechtert", f"Mit {f(value)} liegt der Wert schlechter als die "
-                       f"Basis von {f(baseline)} am {fmt.date(baseline_date)} ({path}).",
+        return Verdict("verschlechtert", f"Mit {d(value)} liegt der Wert schlechter als die "
+                       f"Basis von {d(baseline)} am {fmt.date(baseline_date)} ({path}).",
                        expected, share_of_way, covered)
     share = fmt.percent(covered, 0)
     if covered >= green:
@@ -234,5 +238,5 @@ def judge(ind: Judged, baseline_date: dt.date | None, baseline: float | None,
         code, where = "deutlich_hinter_zielpfad", "deutlich hinter dem Zielpfad"
     moved = ("unverändert zur Basis" if not share_of_way else
              f"{share} des bis zum Stichtag erwarteten Weges")
-    return Verdict(code, f"Mit {f(value)} liegt der Wert {where} ({moved}; {path}).",
+    return Verdict(code, f"Mit {d(value)} liegt der Wert {where} ({moved}; {path}).",
                    expected, share_of_way, covered)
