@@ -239,11 +239,17 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
                     " erscheinen als „keine Angabe“.", since, ak.ak_id, (),
                     PROPOSALS["status_sheet"], SEVERITY["missing"]))
     case = [a for a in assessments if a.indicator.kind in CASE_KINDS]
-    if case_data_expected and not any(period.stichtag in a.series.index for a in case):
+    delivered = {d for a in case for d in a.series.index}
+    if case_data_expected and period.stichtag not in delivered:
+        since = period
+        for p in reversed([q for q in cal.periods if q < period]):
+            if p.stichtag in delivered:
+                break
+            since = p
         raw.append(("Lieferung", "Extrakte AsylbLG (Sozialamt) und SGB II (Jobcenter)",
                     f"Für den Stichtag {fmt.date(period.stichtag)} liegen keine Extrakte vor; "
                     f"{fmt.count(len(case), 'Indikator', 'Indikatoren')} "
-                    f"{'ist' if len(case) == 1 else 'sind'} nicht bewertbar.", period, None, (),
+                    f"{'ist' if len(case) == 1 else 'sind'} nicht bewertbar.", since, None, (),
                     PROPOSALS["extracts"], SEVERITY["missing"]))
 
     order = {r.kind: i for i, r in enumerate(RULES)}
