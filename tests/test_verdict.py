@@ -175,3 +175,13 @@ def test_reasons_put_units_in_the_dative_after_mit_and_von():
     assert one.reason == ("Zum Zieldatum 30.06.2021 ist das Ziel von 6 Veranstaltungen mit 1 "
                           "Veranstaltung nicht erreicht: 17\xa0% des Weges von der Basis 0 "
                           "Veranstaltungen zum Ziel.")
+
+
+def test_a_count_path_point_keeps_its_decimal():
+    ind = _ind(unit="Veranstaltungen", unit_singular="Veranstaltung", target=6.0,
+               cumulative_from=dt.date(2018, 7, 1))
+    # 30.06.2019 (2019.5): 6 · 1/3 = 2 expected; 31.03.2019 (2019.25): 6 · 0.75/3 = 1.5
+    v = judge(ind, dt.date(2018, 7, 1), 0.0, dt.date(2019, 3, 31), 1.0)
+    assert v.reason == ("Mit 1 Veranstaltung liegt der Wert hinter dem Zielpfad (67\xa0% des "
+                        "bis zum Stichtag erwarteten Weges; Zielpfad 1,5 Veranstaltungen, Ziel "
+                        "6 Veranstaltungen bis 30.06.2021).")

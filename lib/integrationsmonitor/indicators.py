@@ -109,9 +109,11 @@ class Indicator:
             return self.baseline_date, self.baseline_value
         return None
 
-    def format(self, value: float | None, short: bool = False, case: str = "nom") -> str:
+    def format(self, value: float | None, short: bool = False, case: str = "nom",
+               precise: bool = False) -> str:
         """A value in the indicator's unit, German; ``short`` for tables (Pp., no count unit);
-        ``case`` "dat" after "mit" or "von" ("mit 23,4 Prozentpunkten")."""
+        ``case`` "dat" after "mit" or "von" ("mit 23,4 Prozentpunkten"); ``precise`` keeps one
+        decimal of a count that is not whole (a point on the Zielpfad: "2,4 Veranstaltungen")."""
         if value is None or pd.isna(value):
             return "–"
         if self.unit == "Anteil":
@@ -121,9 +123,10 @@ class Indicator:
                 return f"{fmt.number(value * 100, 1)}\xa0Pp."
             return fmt.count(value * 100, "Prozentpunkt", "Prozentpunkte", 1,
                              case=case).replace(" ", "\xa0", 1)
+        decimals = 1 if precise and round(value, 1) != round(value) else 0
         if short:
-            return fmt.number(value)
-        return fmt.count(value, self.unit_singular or self.unit, self.unit, case=case)
+            return fmt.number(value, decimals)
+        return fmt.count(value, self.unit_singular or self.unit, self.unit, decimals, case=case)
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,8 @@ class Judged(Protocol):
     @property
     def fixed_baseline(self) -> tuple[dt.date, float] | None: ...
 
-    def format(self, value: float | None, short: bool = False, case: str = "nom") -> str: ...
+    def format(self, value: float | None, short: bool = False, case: str = "nom",
+               precise: bool = False) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,7 @@ def judge(ind: Judged, baseline_date: dt.date | None, baseline: float | None,
                        f"{fmt.date(stichtag)} ist die Basis; bewertbar ab dem nächsten "
                        "Stichtag.", None, share_of_way)
     covered = (value - baseline) / (expected - baseline)
-    path = f"Zielpfad {f(expected)}, Ziel {f(target)} bis {until}"
+    path = f"Zielpfad {f(expected, precise=True)}, Ziel {f(target)} bis {until}"
     if worse(ind.direction, value, baseline):
         return Verdict("verschlechtert", f"Mit {d(value)} liegt der Wert schlechter als die "
                        f"Basis von {d(baseline)} am {fmt.date(baseline_date)} ({path}).",
