@@ -16,6 +16,7 @@ from integrationsmonitor.indicators import (
     indicator_series,
     load_indicators,
 )
+from integrationsmonitor.measure_status import implementation_rates, period_view
 from integrationsmonitor.periods import Period
 from integrationsmonitor.progress import decimal_year
 from tests.test_case_figures import person
@@ -109,6 +110,11 @@ def test_implementation_share_of_an_ak_is_the_umsetzungsquote(real_catalogue):
     ind = _indicator(kind="implementation", scope={"ak": "ARB"}, target=1.0)
     s = indicator_series(None, real_catalogue, ind, Period.parse("2018-H2"), history, None)
     assert s.tolist() == [pytest.approx(2 / 7)]
+    # the same quantity as the Umsetzungsquote of the AK table (one definition)
+    view = period_view(real_catalogue, history, Period.parse("2018-H2"), None)
+    rates = implementation_rates(view, real_catalogue).set_index("ak_id")
+    assert rates.at["ARB", "rate"] == pytest.approx(2 / 7)
+    assert rates.at["ARB", "rate_incl_running"] == pytest.approx(4 / 7)
 
 
 def test_target_below_a_data_baseline_is_rejected_naming_indicator_and_line():

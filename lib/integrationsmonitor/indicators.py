@@ -447,6 +447,7 @@ class Assessment:
     progress: SeriesResult
     ampel: AmpelResult
     verdict: Verdict
+    thresholds: tuple[float, float] = (0.9, 0.6)  # green, yellow: as the verdict was judged
 
     @property
     def status_label(self) -> str:
@@ -492,13 +493,15 @@ def assess(ind: Indicator, series: pd.Series, stichtag: dt.date, green: float, y
     ampel = AmpelResult(verdict.colour, verdict.expected, verdict.share_of_expected)
     if base is None or current is None:
         none = series_progress(0, 1, 0, 1)  # not assessable
-        return Assessment(ind, series, base_date, base, stichtag, current, none, ampel, verdict)
+        return Assessment(ind, series, base_date, base, stichtag, current, none, ampel, verdict,
+                          (green, yellow))
     t0, ti, t_end = (baseline_time(ind, base_date), decimal_year(stichtag),
                      decimal_year(ind.target_date))
     target = None if ind.target_kind == "halten" else ind.target
     progress = series_progress(t0, base, ti, current, target, t_end if target is not None
                                else None, ind.direction)
-    return Assessment(ind, series, base_date, base, stichtag, current, progress, ampel, verdict)
+    return Assessment(ind, series, base_date, base, stichtag, current, progress, ampel, verdict,
+                      (green, yellow))
 
 
 def _baseline(ind: Indicator, valid: pd.Series, baseline_day: dt.date | None

@@ -296,8 +296,9 @@ def _verdict_since(a, cal: ReportingCalendar, period: Period) -> Period:
         value = a.series.get(p.stichtag)
         value = None if value is None or (isinstance(value, float) and math.isnan(value)) \
             else float(value)
-        earlier = judge(a.indicator, a.baseline_date, a.baseline, p.stichtag, value, GREEN,
-                        YELLOW)
+        green, yellow = getattr(a, "thresholds", (GREEN, YELLOW))
+        earlier = judge(a.indicator, a.baseline_date, a.baseline, p.stichtag, value, green,
+                        yellow)
         if earlier.is_best or earlier.code == "nicht_bewertbar":
             break
         since = p
