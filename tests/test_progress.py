@@ -85,10 +85,17 @@ def test_target_already_reached_scores_5():
     assert lower.status == "target_achieved"
 
 
-def test_target_equal_to_base_is_not_assessable_unless_reached():
-    # CAGR(yT, y0) = 0: the ratio is undefined → infinite; here the target is not reached
+def test_target_equal_to_base_has_no_progress_value_but_keeps_status_and_score():
+    # CAGR(yT, y0) = 0: the ratio has no finite value; sdg-build publishes none, while the
+    # sign of the move still sets status and score (here the target is missed, falling)
     r = series_progress(2018, 10.0, 2019, 9.0, target=10.0, target_year=2021)
+    assert r.progress_value is None
     assert r.status == "deterioration" and r.score == -5.0
+    up = series_progress(2018, 10.0, 2019, 11.0, target=10.0, target_year=2021,
+                         direction="negative")
+    assert up.progress_value is None and (up.status, up.score) == ("deterioration", -5.0)
+    still = series_progress(2018, 10.0, 2019, 10.0, target=10.0, target_year=2021)
+    assert (still.progress_value, still.status, still.score) == (None, "target_achieved", 5.0)
 
 
 def test_method_2_hand_computed():

@@ -101,6 +101,12 @@ def demo_decisions() -> list[Decision]:
                  "finanziert.",
                  "Halbjährliche Sachstandsabfrage bei allen Arbeitskreisen mit einheitlichem "
                  "Statusbogen.", ()),
+        Decision("2018-02", dt.date(2018, 11, 14),
+                 "Die Ziele des Konzepts sind qualitativ; die Bildungskoordination hat Indikatoren "
+                 "mit Zielwerten bis 30.06.2021 vorgeschlagen.",
+                 "Die Zielwerte der Indikatoren werden beschlossen, außer für den Schulbesuch "
+                 "(BIL-I3), die Kinder-Sprachkurse (BIL-I5) und Mobilität/Datenverbindungen/"
+                 "Einkauf (WOH-I4); diese überarbeitet die Bildungskoordination.", ()),
         Decision("2019-01", dt.date(2019, 5, 8),
                  "Mittel der Integrationspauschale 2016 sind weitgehend gebunden; Anschluss-"
                  "finanzierung durch das Land offen.",
@@ -111,6 +117,13 @@ def demo_decisions() -> list[Decision]:
                  "Zusammenschluss der VG Kaiserslautern-Süd mit der VG Landstuhl zum 01.07.2019.",
                  "Die Ansprechpersonen der Sozialämter werden neu zugeordnet; die Stellen-"
                  "ausstattung wird beibehalten.", ("WOH-M05",)),
+        Decision("2019-03", dt.date(2019, 11, 20),
+                 "Überarbeitete Zielvorschläge: der Schulbesuch lag schon zur Basis bei fast "
+                 "100 %; die Kinder-Sprachkurse zählen Teilnahmen, nicht Personen.",
+                 "Schulbesuch (BIL-I3) als Halteziel von mindestens 99 %; 300 Teilnahmen an "
+                 "Sprach- und Feriensprachkursen für Kinder (BIL-I5) bis 30.06.2021. Für WOH-I4 "
+                 "wird kein Zielwert beschlossen, solange das Konzept keine Lösung sieht.",
+                 ("BIL-M05", "BIL-M08")),
         Decision("2020-01", dt.date(2020, 5, 13),
                  "Corona-Pandemie: Präsenzveranstaltungen sind untersagt.",
                  "Feste, Austauschtreffen und Veranstaltungen werden verschoben; Schulungen für "

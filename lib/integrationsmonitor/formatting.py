@@ -74,3 +74,68 @@ def parse_date(text: str) -> dt.date:
         except ValueError:
             continue
     raise ValueError(f"„{text}“ ist kein Datum (erwartet TT.MM.JJJJ)")
+
+
+# --- German grammar for generated sentences ----------------------------------------------------
+
+CASES = ("nom", "acc", "dat", "gen")
+# Indefinite article by gender (m, f, n) and case: "ein Kurs", "einen Kurs", "einem Kurs".
+INDEFINITE = {
+    "m": {"nom": "ein", "acc": "einen", "dat": "einem", "gen": "eines"},
+    "f": {"nom": "eine", "acc": "eine", "dat": "einer", "gen": "einer"},
+    "n": {"nom": "ein", "acc": "ein", "dat": "einem", "gen": "eines"},
+}
+
+
+def agree(value: float | int, singular: str, plural: str) -> str:
+    """The singular for exactly 1 (as written: 1, not 1,0), else the plural.
+
+    >>> agree(1, "ist", "sind"), agree(0, "ist", "sind"), agree(2, "Kurs", "Kurse")
+    ('ist', 'sind', 'Kurse')
+    """
+    return singular if value == 1 else plural
+
+
+def plural_dative(plural: str) -> str:
+    """The dative plural: -n added unless the plural ends in -n or -s.
+
+    >>> plural_dative("Prozentpunkte"), plural_dative("Veranstaltungen"), plural_dative("Autos")
+    ('Prozentpunkten', 'Veranstaltungen', 'Autos')
+    """
+    return plural if plural.endswith(("n", "s")) else plural + "n"
+
+
+def count(value: float | int, singular: str, plural: str, decimals: int = 0,
+          case: str = "nom", gender: str | None = None) -> str:
+    """A number with its noun in the right number and case, German.
+
+    The singular stands only for exactly 1 written without decimals ("1 Veranstaltung", but
+    "1,0 Prozentpunkte"); the dative plural takes its -n ("seit 3 Halbjahren", "um 23,4
+    Prozentpunkten" → see examples). With a ``gender`` (m, f, n) the number 1 is written as
+    the indefinite article in ``case`` ("einen Kurs"). The singular noun is used as given:
+    pass the genitive form yourself where it differs ("eines Kurses").
+
+    >>> count(1, "Veranstaltung", "Veranstaltungen")
+    '1 Veranstaltung'
+    >>> count(23.4, "Prozentpunkt", "Prozentpunkte", 1, case="dat")
+    '23,4 Prozentpunkten'
+    >>> count(1, "Kurs", "Kurse", case="acc", gender="m")
+    'einen Kurs'
+    >>> count(1234, "Teilnahme", "Teilnahmen")
+    '1.234 Teilnahmen'
+
+    Raises:
+        ValueError: an unknown case or gender.
+    """
+    if case not in CASES:
+        raise ValueError(f"case must be one of {CASES}, not {case!r}")
+    if gender is not None and gender not in INDEFINITE:
+        raise ValueError(f"gender must be m, f or n, not {gender!r}")
+    one = value == 1 and decimals == 0
+    if one:
+        noun = singular
+        if gender is not None:
+            return f"{INDEFINITE[gender][case]} {noun}"
+    else:
+        noun = plural_dative(plural) if case == "dat" else plural
+    return f"{number(value, decimals)} {noun}"

@@ -1,6 +1,6 @@
 """Progress indicators against the 2018–2021 targets: the indicator catalogue (YAML), the
-series of every indicator per Stichtag, and its assessment with the Open SDG progress measure
-and the straight-line Ampel."""
+series of every indicator per Stichtag, and its assessment: the one headline verdict
+(:mod:`verdict`) and, as a secondary figure, the Open SDG progress measure."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from integrationsmonitor import formatting as fmt
 from integrationsmonitor.catalogue import Catalogue
 from integrationsmonitor.disclosure import MIN_CASES
 from integrationsmonitor.errors import InputError, Problem, file_label
-from integrationsmonitor.measure_status import period_view
+from integrationsmonitor.measure_status import implementation_rate, period_view
 from integrationsmonitor.paths import CONCEPTS_DIR
 from integrationsmonitor.periods import Period, ReportingCalendar
 from integrationsmonitor.progress import (
@@ -29,9 +29,9 @@ from integrationsmonitor.progress import (
     SeriesResult,
     decimal_year,
     series_progress,
-    straight_line_ampel,
 )
 from integrationsmonitor.reference import REFERENCE_DIR, vocabularies
+from integrationsmonitor.verdict import Verdict, baseline_time, judge, target_side_problem
 
 DEFAULT_INDICATORS = CONCEPTS_DIR / "indicators.yaml"
 KINDS = {"case_share", "case_gap", "kennzahl_sum", "implementation"}
@@ -42,12 +42,31 @@ FILTER_FIELDS = {"rechtskreis": "rechtskreis", "perspective": "perspective", "se
                  "kita": "yes_no", "school": "yes_no"}
 ALLOWED_KEYS = {"id", "title", "goals", "kind", "numerator", "denominator", "reference",
                 "measures", "kennzahl", "scope", "unit", "unit_singular", "direction", "target",
-                "target_date",
-                "milestones", "proposal", "caveats"}
+                "target_date", "target_kind", "cumulative_from", "baseline", "adopted",
+                "milestones", "caveats"}
+TARGET_KINDS = ("erreichen", "halten")
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """The Lenkungsgruppe's adoption of a target: date and decision number in the register."""
+
+    date: dt.date
+    decision: str
 
 
 @dataclass(frozen=True)
 class Indicator:
+    """One indicator of the catalogue.
+
+    ``target_kind`` "erreichen" (reach the target by the target date, along the Zielpfad) or
+    "halten" (keep the value at or beyond the target). ``cumulative_from``: the count sums
+    from this date and its Zielpfad starts at 0 there. ``baseline_value``/``baseline_date``:
+    a baseline declared in the catalogue (else the value at the baseline Stichtag of the
+    data). ``adopted``: None while the target is a proposal. ``source``/``line``: where the
+    indicator's target stands in the catalogue file, for error messages.
+    """
+
     id: str
     title: str
     goals: tuple[str, ...]
@@ -56,7 +75,6 @@ class Indicator:
     direction: str
     target: float
     target_date: dt.date
-    proposal: bool
     caveats: str | None = None
     numerator: dict[str, Any] = field(default_factory=dict)
     denominator: dict[str, Any] = field(default_factory=dict)
@@ -65,17 +83,50 @@ class Indicator:
     kennzahl: str | None = None
     scope: dict[str, Any] = field(default_factory=dict)
     unit_singular: str | None = None
+    target_kind: str = "erreichen"
+    cumulative_from: dt.date | None = None
+    baseline_value: float | None = None
+    baseline_date: dt.date | None = None
+    adopted: Adoption | None = None
+    source: str = "indicators.yaml"
+    line: int | None = None
 
-    def format(self, value: float | None, short: bool = False) -> str:
-        """A value in the indicator's unit, German; ``short`` for tables (Pp., no count unit)."""
+    @property
+    def proposal(self) -> bool:
+        """True while the Lenkungsgruppe has not adopted the target."""
+        return self.adopted is None
+
+    def adopted_by(self, day: dt.date) -> bool:
+        """Whether the target was adopted on or before ``day``."""
+        return self.adopted is not None and self.adopted.date <= day
+
+    @property
+    def fixed_baseline(self) -> tuple[dt.date, float] | None:
+        """The baseline the catalogue fixes: 0 at ``cumulative_from``, or the declared one."""
+        if self.cumulative_from is not None:
+            return self.cumulative_from, 0.0
+        if self.baseline_value is not None and self.baseline_date is not None:
+            return self.baseline_date, self.baseline_value
+        return None
+
+    def format(self, value: float | None, short: bool = False, case: str = "nom",
+               precise: bool = False) -> str:
+        """A value in the indicator's unit, German; ``short`` for tables (Pp., no count unit);
+        ``case`` "dat" after "mit" or "von" ("mit 23,4 Prozentpunkten"); ``precise`` keeps one
+        decimal of a count that is not whole (a point on the Zielpfad: "2,4 Veranstaltungen")."""
         if value is None or pd.isna(value):
             return "–"
         if self.unit == "Anteil":
             return fmt.percent(value)
         if self.unit == "Prozentpunkte":
-            return f"{fmt.number(value * 100, 1)}\xa0{'Pp.' if short else 'Prozentpunkte'}"
-        unit = self.unit_singular if value == 1 and self.unit_singular else self.unit
-        return fmt.number(value) if short else f"{fmt.number(value)} {unit}"
+            if short:
+                return f"{fmt.number(value * 100, 1)}\xa0Pp."
+            return fmt.count(value * 100, "Prozentpunkt", "Prozentpunkte", 1,
+                             case=case).replace(" ", "\xa0", 1)
+        decimals = 1 if precise and round(value, 1) != round(value) else 0
+        if short:
+            return fmt.number(value, decimals)
+        return fmt.count(value, self.unit_singular or self.unit, self.unit, decimals, case=case)
 
 
 @dataclass(frozen=True)
@@ -101,15 +152,29 @@ def load_indicators(catalogue: Catalogue, path: str | Path = DEFAULT_INDICATORS)
 
     Raises:
         InputError: unknown keys or kinds, unknown goals, measures or filter values, a goal of
-            the concept without indicator.
+            the concept without indicator, bad dates, a cumulative count without start date,
+            a target on the wrong side of (or equal to) a baseline the catalogue fixes
+            (``cumulative_from`` → 0, or ``baseline:``) unless it is a holding target. Targets
+            against a baseline from the data are checked in :func:`assess`.
     """
     path = Path(path)
     name = file_label(path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    lines = _target_lines(text)
     problems: list[Problem] = []
 
-    def bad(where: str, msg: str) -> None:
-        problems.append(Problem(name, msg, key=where))
+    def bad(where: str, msg: str, line: int | None = None) -> None:
+        problems.append(Problem(name, msg, row=line, key=where))
+
+    def day(raw_value: Any, where: str) -> dt.date | None:
+        if isinstance(raw_value, dt.date):
+            return raw_value
+        try:
+            return dt.date.fromisoformat(str(raw_value))
+        except ValueError:
+            bad(where, f"erwartet ein Datum JJJJ-MM-TT, gefunden „{raw_value}“")
+            return None
 
     defaults = data.get("defaults", {})
     target_date = dt.date.fromisoformat(defaults.get("target_date", catalogue.term_end.isoformat()))
@@ -156,18 +221,62 @@ def load_indicators(catalogue: Catalogue, path: str | Path = DEFAULT_INDICATORS)
             bad(f"{where}.reference", "case_gap braucht einen Referenzwert")
         if raw.get("kind") == "kennzahl_sum" and not (raw.get("measures") and raw.get("kennzahl")):
             bad(where, "kennzahl_sum braucht measures und kennzahl")
+        if raw.get("kind") == "kennzahl_sum" and raw.get("cumulative_from") is None:
+            bad(f"{where}.cumulative_from", "eine Summe seit einem Datum braucht "
+                "cumulative_from (Beginn der Zählung, z. B. 2018-07-01)")
+        target_kind = raw.get("target_kind", "erreichen")
+        if target_kind not in TARGET_KINDS:
+            bad(f"{where}.target_kind", f"erwartet {' oder '.join(TARGET_KINDS)}")
+        cumulative = day(raw["cumulative_from"], f"{where}.cumulative_from") \
+            if raw.get("cumulative_from") is not None else None
+        base_value = base_date = None
+        if raw.get("baseline") is not None:
+            b = raw["baseline"]
+            if not (isinstance(b, dict) and set(b) == {"date", "value"}):
+                bad(f"{where}.baseline", "erwartet {date: JJJJ-MM-TT, value: Zahl}")
+            else:
+                base_date = day(b["date"], f"{where}.baseline.date")
+                base_value = _number(b["value"], f"{where}.baseline.value", bad)
+            if cumulative is not None:
+                bad(f"{where}.baseline", "cumulative_from legt die Basis schon fest (0)")
+        adopted = None
+        if raw.get("adopted") is not None:
+            a = raw["adopted"]
+            if not (isinstance(a, dict) and set(a) == {"date", "decision"}
+                    and str(a.get("decision") or "").strip()):
+                bad(f"{where}.adopted", "erwartet {date: JJJJ-MM-TT, decision: Nr. der "
+                    "Entscheidung im Register}")
+            else:
+                when = day(a["date"], f"{where}.adopted.date")
+                adopted = Adoption(when, str(a["decision"]).strip()) if when else None
+        target = _number(raw.get("target"), f"{where}.target", bad)
+        if raw.get("unit") == "Anteil" and target is not None and not 0 <= target <= 1:
+            bad(f"{where}.target", "ein Anteil liegt zwischen 0 und 1 (z. B. 0.35 für 35 %)",
+                lines.get(i))
         if problems:
             continue
-        out.append(Indicator(
+        ind = Indicator(
             id=raw["id"], title=raw["title"], goals=tuple(raw.get("goals", [])),
             kind=raw["kind"], unit=raw["unit"], direction=raw["direction"],
-            target=float(raw["target"]),
+            target=target,
             target_date=dt.date.fromisoformat(raw.get("target_date", target_date.isoformat())),
-            proposal=bool(raw.get("proposal", False)), caveats=raw.get("caveats"),
+            caveats=raw.get("caveats"),
             numerator=dict(raw.get("numerator") or {}),
             denominator=dict(raw.get("denominator") or {}), reference=raw.get("reference"),
             measures=tuple(raw.get("measures", [])), kennzahl=raw.get("kennzahl"),
-            scope=dict(raw.get("scope") or {}), unit_singular=raw.get("unit_singular")))
+            scope=dict(raw.get("scope") or {}), unit_singular=raw.get("unit_singular"),
+            target_kind=target_kind, cumulative_from=cumulative, baseline_value=base_value,
+            baseline_date=base_date, adopted=adopted, source=name, line=lines.get(i))
+        fixed = ind.fixed_baseline
+        if fixed is not None:
+            why = target_side_problem(ind, fixed[1])
+            if why is None and target_kind == "erreichen" and ind.target == fixed[1]:
+                why = (f"der Zielwert {ind.format(ind.target)} ist gleich der Basis; "
+                       "Zielwert korrigieren oder als Halteziel erklären (target_kind: halten)")
+            if why:
+                bad(f"{where}.target", why, ind.line)
+                continue
+        out.append(ind)
     covered = {g for ind in data.get("indicators", []) for g in ind.get("goals", [])}
     for g in sorted(goals - covered):
         bad("indicators", f"Ziel „{g}“ hat keinen Indikator")
@@ -176,6 +285,37 @@ def load_indicators(catalogue: Catalogue, path: str | Path = DEFAULT_INDICATORS)
     ampel = defaults.get("ampel", {})
     return IndicatorSet(out, float(ampel.get("green", 0.9)), float(ampel.get("yellow", 0.6)),
                         path, hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def _number(value: Any, where: str, bad) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        bad(where, f"erwartet eine Zahl, gefunden „{value}“")
+        return None
+    return float(value)
+
+
+def _target_lines(text: str) -> dict[int, int]:
+    """Line numbers (1-based) of each indicator's ``target:`` (else of the indicator itself),
+    by position in the list, so that errors can name the line to change."""
+    out: dict[int, int] = {}
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return out
+    if not isinstance(root, yaml.MappingNode):
+        return out
+    for key, value in root.value:
+        if key.value != "indicators" or not isinstance(value, yaml.SequenceNode):
+            continue
+        for i, item in enumerate(value.value):
+            out[i] = item.start_mark.line + 1
+            if isinstance(item, yaml.MappingNode):
+                for k, _ in item.value:
+                    if k.value == "target":
+                        out[i] = k.start_mark.line + 1
+    return out
 
 
 # --- reference figures ---------------------------------------------------------------------------
@@ -264,9 +404,13 @@ def indicator_series(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, ind: 
         sel = kpis[kpis["measure_id"].isin(ind.measures) & (kpis["kennzahl"] == ind.kennzahl)]
         per_period = sel.groupby("period")["wert"].sum()
         reported = set(history["period"])
+        start = ind.cumulative_from or catalogue.term_start
         values = []
         total = 0.0
         for p in periods:
+            if p.end < start:  # half-years before the count starts do not count
+                values.append(np.nan)
+                continue
             total += float(per_period.get(p.id, 0.0))
             values.append(total if p.id in reported else np.nan)
         return pd.Series(values, index=[p.stichtag for p in periods], dtype="float64")
@@ -281,9 +425,8 @@ def indicator_series(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, ind: 
         if "goals" in ind.scope:
             wanted = set(ind.scope["goals"])
             view = view[view["goal_ids"].apply(lambda gs, w=wanted: bool(w & set(gs)))]
-        base = view[view["group"].isin(["umgesetzt", "laufend", "offen"])]
-        values.append(base["group"].isin(["umgesetzt", "laufend"]).mean() if len(base)
-                      else np.nan)
+        rate = implementation_rate(view["group"])  # the one Umsetzungsquote
+        values.append(np.nan if rate is None else rate)
     return pd.Series(values, index=[p.stichtag for p in periods], dtype="float64")
 
 
@@ -291,6 +434,10 @@ def indicator_series(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, ind: 
 
 @dataclass(frozen=True)
 class Assessment:
+    """One indicator at one Stichtag: its series, baseline, value and the one headline
+    ``verdict``. ``progress`` (Open SDG) is a secondary figure; ``ampel`` is the verdict's
+    colour, expected value and share of the expected way (kept for older callers)."""
+
     indicator: Indicator
     series: pd.Series
     baseline_date: dt.date | None
@@ -299,64 +446,117 @@ class Assessment:
     current: float | None
     progress: SeriesResult
     ampel: AmpelResult
+    verdict: Verdict
+    thresholds: tuple[float, float] = (0.9, 0.6)  # green, yellow: as the verdict was judged
 
     @property
     def status_label(self) -> str:
+        """The Open SDG status in German (secondary figure, never a verdict of its own)."""
         return STATUS_LABELS[self.progress.status]
 
     @property
     def off_track(self) -> bool:
-        return self.ampel.colour == "rot" or self.progress.status == "deterioration"
+        """The verdict is yellow or red: behind the path, not reached, not held, worse."""
+        return self.verdict.colour in ("gelb", "rot")
 
     def sentence(self) -> str:
-        """One German sentence on where the indicator stands against its path."""
-        ind = self.indicator
-        if self.current is None or pd.isna(self.current):
-            return f"{ind.title}: zum {fmt.date(self.current_date)} kein veröffentlichbarer Wert."
-        if self.ampel.expected is None:
-            return (f"{ind.title}: {ind.format(self.current)} am {fmt.date(self.current_date)}; "
-                    f"gegen den Zielpfad nicht bewertbar (Ziel {ind.format(ind.target)}).")
-        better = (self.current >= self.ampel.expected if ind.direction == "positive"
-                  else self.current <= self.ampel.expected)
-        where = "auf oder vor dem" if better else ("über dem" if ind.direction == "negative"
-                                                    else "unter dem")
-        return (f"{ind.title} liegt mit {ind.format(self.current)} {where} Zielpfad von "
-                f"{ind.format(self.ampel.expected)} (Ziel {ind.format(ind.target)} bis "
-                f"{fmt.date(ind.target_date)}).")
+        """One German sentence: the indicator, its verdict and the figures it rests on."""
+        return f"{self.indicator.title}: {self.verdict.headline}. {self.verdict.reason}"
 
 
-def assess(ind: Indicator, series: pd.Series, stichtag: dt.date, green: float, yellow: float
-           ) -> Assessment:
-    """Both assessments of one indicator at ``stichtag``: Open SDG and the straight-line Ampel."""
+def assess(ind: Indicator, series: pd.Series, stichtag: dt.date, green: float, yellow: float,
+           baseline_day: dt.date | None = None) -> Assessment:
+    """The verdict of one indicator at ``stichtag`` and, secondary, its Open SDG progress.
+
+    The baseline is the one the catalogue fixes (:attr:`Indicator.fixed_baseline`), else the
+    series value at ``baseline_day`` (the baseline Stichtag of the data basis), else – when no
+    ``baseline_day`` is given – the first published value.
+
+    Raises:
+        InputError: the target lies on the wrong side of a baseline taken from the data
+            (naming the indicator and the line of its target in the catalogue).
+    """
     valid = series.dropna()
     valid = valid[[d <= stichtag for d in valid.index]]
     current = series.get(stichtag)
     current = None if current is None or pd.isna(current) else float(current)
-    if valid.empty or current is None:
+    base_date, base = _baseline(ind, valid, baseline_day)
+    if base is not None and ind.fixed_baseline is None:
+        why = target_side_problem(ind, base)
+        if why:
+            raise InputError(Problem(ind.source, f"Indikator {ind.id}: {why}", row=ind.line,
+                                     key=f"Indikator {ind.id}.target"),
+                             f"Der Zielwert von {ind.id} passt nicht zur Basis am "
+                             f"{fmt.date(base_date)}.")
+    missing = _missing_reason(ind, series, stichtag, base is None)
+    verdict = judge(ind, base_date, base, stichtag, current, green, yellow, missing)
+    ampel = AmpelResult(verdict.colour, verdict.expected, verdict.share_of_expected)
+    if base is None or current is None:
         none = series_progress(0, 1, 0, 1)  # not assessable
-        return Assessment(ind, series, None, None, stichtag, current, none,
-                          AmpelResult("grau", None, None))
-    base_date, base = valid.index[0], float(valid.iloc[0])
-    t0, ti, tT = decimal_year(base_date), decimal_year(stichtag), decimal_year(ind.target_date)
-    progress = series_progress(t0, base, ti, current, ind.target, tT, ind.direction)
-    ampel = straight_line_ampel(t0, base, tT, ind.target, ti, current, green, yellow,
-                                ind.direction)
-    return Assessment(ind, series, base_date, base, stichtag, current, progress, ampel)
+        return Assessment(ind, series, base_date, base, stichtag, current, none, ampel, verdict,
+                          (green, yellow))
+    t0, ti, t_end = (baseline_time(ind, base_date), decimal_year(stichtag),
+                     decimal_year(ind.target_date))
+    target = None if ind.target_kind == "halten" else ind.target
+    progress = series_progress(t0, base, ti, current, target, t_end if target is not None
+                               else None, ind.direction)
+    return Assessment(ind, series, base_date, base, stichtag, current, progress, ampel, verdict,
+                      (green, yellow))
+
+
+def _baseline(ind: Indicator, valid: pd.Series, baseline_day: dt.date | None
+              ) -> tuple[dt.date | None, float | None]:
+    if ind.fixed_baseline is not None:
+        return ind.fixed_baseline
+    if baseline_day is not None:
+        value = valid.get(baseline_day)
+        return baseline_day, None if value is None or pd.isna(value) else float(value)
+    if valid.empty:
+        return None, None
+    return valid.index[0], float(valid.iloc[0])
+
+
+def _missing_reason(ind: Indicator, series: pd.Series, stichtag: dt.date,
+                    no_baseline: bool) -> str:
+    """Why a value (or, with ``no_baseline``, the baseline) is missing, in German words."""
+    if ind.kind in ("case_share", "case_gap"):
+        if no_baseline and stichtag in series.index and pd.notna(series.get(stichtag)):
+            return ("der Wert zur Basis ist geheimzuhalten (weniger als 3 Fälle) oder die "
+                    "Extrakte zur Basis fehlen")
+        if series.empty or stichtag not in series.index:
+            return "keine Extrakte von Sozialamt und Jobcenter zum Stichtag"
+        return "geheimzuhalten, Zähler oder Nenner unter 3 Fällen, oder Referenzwert fehlt"
+    if ind.kind == "kennzahl_sum":
+        return "die Statusbögen der zuständigen Arbeitskreise fehlen"
+    return ("keine Maßnahme in der Grundgesamtheit der Umsetzungsquote (kein Status gemeldet, "
+            "oder alle entfallen bzw. zur Zeit ohne Lösung)")
 
 
 def assess_all(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, indicators: IndicatorSet,
                period: Period, history: pd.DataFrame, kpis: pd.DataFrame,
                views: dict[str, pd.DataFrame] | None = None) -> list[Assessment]:
-    """Every indicator of the set, assessed at the period's Stichtag.
+    """Every indicator of the set, assessed at the period's Stichtag. Baselines: the one the
+    catalogue fixes, else for case data the value at the catalogue's baseline Stichtag, else
+    the first value of the series.
 
     ``views`` caches :func:`period_view` per period ID (without previous period); a caller
     that assesses several periods of one history can share it.
+
+    Raises:
+        InputError: every target on the wrong side of its baseline, in one message.
     """
-    out, views = [], ({} if views is None else views)
+    out, views, problems = [], ({} if views is None else views), []
     for ind in indicators.indicators:
         s = indicator_series(con, catalogue, ind, period, history, kpis, views)
-        out.append(assess(ind, s, period.stichtag, indicators.ampel_green,
-                          indicators.ampel_yellow))
+        try:
+            base_day = catalogue.baseline_stichtag if ind.kind.startswith("case") else None
+            out.append(assess(ind, s, period.stichtag, indicators.ampel_green,
+                              indicators.ampel_yellow, base_day))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems, f"Der Indikatorenkatalog {problems[0].file} passt nicht "
+                         "zu den Basiswerten der Datenbasis.")
     return out
 
 

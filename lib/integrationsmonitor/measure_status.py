@@ -195,12 +195,35 @@ def counts_by_status(view: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     return table.astype(int)
 
 
+# The Umsetzungsquote, one definition for the summary, the AK tables and every implementation
+# indicator (UMS-I0 and the AK indicators): a measure counts as umgesetzt when its status is in
+# the group "umgesetzt" (umgesetzt, Daueraufgabe); the base is every measure with a reported
+# status outside the group "ausserhalb" (entfallen, zur Zeit keine Lösung möglich). "in
+# Umsetzung" is in the base but not umgesetzt (status groups: concepts/vocabularies.yaml).
+IMPLEMENTED_GROUPS = ("umgesetzt",)
+RATE_BASE_GROUPS = ("umgesetzt", "laufend", "offen")
+
+
+def implementation_rate(groups: pd.Series) -> float | None:
+    """The Umsetzungsquote of measures given by their status groups (see above); None when no
+    measure is in the base (nothing reported, or all entfallen / keine Lösung möglich).
+
+    >>> implementation_rate(pd.Series(["umgesetzt", "laufend", "offen", "ausserhalb", None]))
+    0.3333333333333333
+    >>> implementation_rate(pd.Series(["ausserhalb"])) is None
+    True
+    """
+    base = groups[groups.isin(RATE_BASE_GROUPS)]
+    return float(base.isin(IMPLEMENTED_GROUPS).mean()) if len(base) else None
+
+
 def implementation_rates(view: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Per AK and overall: shares of measures by status group.
 
     The base is every measure whose status is reported and not in group "ausserhalb"
-    (entfallen, zur Zeit keine Lösung möglich). ``rate`` is the Umsetzungsquote: the share
-    umgesetzt or Daueraufgabe; ``rate_incl_running`` adds "in Umsetzung".
+    (entfallen, zur Zeit keine Lösung möglich). ``rate`` is the Umsetzungsquote (see
+    :func:`implementation_rate`); ``rate_incl_running`` adds "in Umsetzung" as a secondary
+    figure.
 
     Returns:
         Columns ak_id, base, umgesetzt, laufend, offen, ausserhalb, rate, rate_incl_running;
@@ -211,9 +234,10 @@ def implementation_rates(view: pd.DataFrame, catalogue: Catalogue) -> pd.DataFra
     counts = pd.crosstab(view["ak_id"], view["group"]).reindex(
         index=ak_order, columns=groups, fill_value=0)
     counts.loc["Gesamt"] = counts.sum()
-    counts["base"] = counts[["umgesetzt", "laufend", "offen"]].sum(axis=1)
+    counts["base"] = counts[list(RATE_BASE_GROUPS)].sum(axis=1)
     base = counts["base"].where(counts["base"] > 0)
-    counts["rate"] = counts["umgesetzt"] / base
+    # Same definition as implementation_rate(), counted per AK.
+    counts["rate"] = counts[list(IMPLEMENTED_GROUPS)].sum(axis=1) / base
     counts["rate_incl_running"] = (counts["umgesetzt"] + counts["laufend"]) / base
     return counts.reset_index(names="ak_id")[["ak_id", "base", *groups, "rate",
                                               "rate_incl_running"]]

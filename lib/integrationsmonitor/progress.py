@@ -49,7 +49,10 @@ STATUS_LABELS = {
 
 @dataclass(frozen=True)
 class SeriesResult:
-    """Progress of one series: value P, status and score (−5 … 5; None when not assessable)."""
+    """Progress of one series: value P, status and score (−5 … 5; None when not assessable).
+
+    ``progress_value`` is None where it has no finite value (target equal to the base).
+    """
 
     progress_value: float | None
     status: str
@@ -122,6 +125,7 @@ def series_progress(base_year: float, base_value: float, current_year: float,
         coeff = limit_coefficient(base_value, limit)
         thresholds = {k: v * coeff for k, v in thresholds.items()}
     value = None
+    shown: float | None = None  # the progress value as published (never infinite)
     opposite = (y0 > 0 > current_value) or (y0 < 0 < current_value)
     if current_year > base_year and not opposite:
         observed = cagr(current_value, y0, current_year, base_year)
@@ -130,13 +134,16 @@ def series_progress(base_year: float, base_value: float, current_year: float,
         else:
             needed = abs(cagr(target, y0, target_year, base_year))
             if needed == 0:
-                # Target equal to base: any move is infinitely fast or slow (as in sdg-build,
-                # whose numpy division gives ±inf, or nan when nothing moved).
+                # Target equal to base: the ratio has no finite value. sdg-build's numpy
+                # division gives ±inf (nan when nothing moved), which sets status and score;
+                # its build output publishes no progress value (see the 1-4-1 and 7-1-1
+                # vectors). Status and score follow the sign, the published value is None.
                 value = math.copysign(math.inf, sign * d * observed) if observed else None
             else:
                 value = sign * d * observed / needed
+        shown = value if value is not None and math.isfinite(value) else None
     status = _status(value, thresholds, achieved)
-    return SeriesResult(value, status, _score(value, method, thresholds, coeff, achieved), sign,
+    return SeriesResult(shown, status, _score(value, method, thresholds, coeff, achieved), sign,
                         achieved)
 
 

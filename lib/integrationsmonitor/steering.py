@@ -1,0 +1,356 @@
+"""Steuerungsbedarf: the points the Lenkungsgruppe has to decide on, from a fixed rule set,
+each with its reason in words and figures, since when it stands, the Arbeitskreis in charge,
+the decisions taken so far and a proposal for the decision (Beschlussvorschlag).
+
+Pure: every input is a frame or object the report has already computed; nothing is read here.
+The rules cite the passage of the concept (Beschlussvorlage 1074/2018) they rest on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from integrationsmonitor import formatting as fmt
+from integrationsmonitor.catalogue import Catalogue
+from integrationsmonitor.periods import Period, ReportingCalendar
+from integrationsmonitor.verdict import GREEN, YELLOW, judge
+
+STALLED = ("nicht_begonnen", "in_planung", "verzoegert")
+CASE_KINDS = ("case_share", "case_gap")
+
+# The concept passages the rules rest on (Kreistag, Beschlussvorlage 1074/2018).
+CONCEPT_STEERING = ("„Regelmäßig, im Abstand von sechs Monaten, soll die Lenkungsgruppe vom "
+                    "Bildungskordinator über den Sachstand der Umsetzung der Maßnahmen "
+                    "informiert werden. Notwendige Steuerungsmaßnahmen aufgrund geänderter "
+                    "Rahmenbedingungen werden festgelegt.“")
+CONCEPT_TERM = ("„Die Maßnahmen sollen in dem Zeitraum vom 01.07. 2018 bis zum 30.06.2021 "
+                "umgesetzt werden.“")
+CONCEPT_GOALS = ("Die Arbeitskreise sollen „strategische Ziele und konkrete Maßnahmen benennen, "
+                 "die innerhalb der nächsten 3 Jahre erreicht werden sollen“.")
+CONCEPT_FUNDING = ("„Die Umsetzung der Maßnahmen ist zur größten Teil nur möglich, wenn "
+                   "finanzielle Mittel für die Integration vom Land bzw. dem Bund fließen. […] "
+                   "Sollten keine weiteren Mittel fließen, ist die Umsetzung von vielen "
+                   "Maßnahmen nicht möglich.“")
+CONCEPT_DATA = ("„Eine gemeinsame Datenbasis aus AsylbLG (Sozialamt) und SGB II (Jobcenter) "
+                "erlaubt es Ziele und Maßnahmen […] zu formulieren“.")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the Steuerungsbedarf: what it selects and the concept passage behind it."""
+
+    kind: str
+    selects: str
+    concept: str
+
+
+RULES = (
+    Rule("Zielwerte", "Zielwerte, die die Lenkungsgruppe noch nicht beschlossen hat (immer "
+         "der erste Punkt)", CONCEPT_GOALS),
+    Rule("Indikator", "jeder Indikator, dessen Bewertung nicht die beste ist: hinter oder "
+         "deutlich hinter dem Zielpfad, verschlechtert, Ziel nicht erreicht, Ziel nicht "
+         "gehalten", CONCEPT_STEERING),
+    Rule("Maßnahme", "jede Maßnahme, die in diesem und im vorigen Halbjahr „nicht begonnen“, "
+         "„in Planung“ oder „verzögert“ ist, ohne Fortschritt (Status nicht vorwärts, "
+         "Fortschritt in Prozent nicht gestiegen)", CONCEPT_TERM),
+    Rule("Finanzierung", "jede wegen fehlender Mittel ausgesetzte Maßnahme", CONCEPT_FUNDING),
+    Rule("Lieferung", "jede fehlende Lieferung: der Statusbogen eines Arbeitskreises; die "
+         "Extrakte von Sozialamt und Jobcenter, wenn Indikatoren auf ihnen beruhen",
+         CONCEPT_DATA),
+)
+
+# Beschlussvorschläge: the small rule set that proposes the decision for each point.
+PROPOSALS = {
+    "adopt": "Zielwerte beschließen (oder geändert beschließen)",
+    "end_missed": "Ergebnis feststellen; Ziel für die Fortschreibung des Konzepts übernehmen, "
+                  "ändern oder aufgeben",
+    "worse": "Ursache vom Arbeitskreis klären lassen; Gegenmaßnahme beschließen",
+    "blocked_behind": "Mittel beantragen für die ausgesetzten Maßnahmen dieses Ziels",
+    "stalled_behind": "Maßnahmen dieses Ziels neu terminieren oder streichen",
+    "far_behind": "Zielwert überprüfen oder Maßnahmen verstärken",
+    "behind": "Beobachten; der Arbeitskreis berichtet zum nächsten Stichtag über die "
+              "Gegensteuerung",
+    "stalled": "Maßnahme neu terminieren oder streichen",
+    "funds_requested": "Bewilligung nachhalten; bei Ablehnung andere Finanzierung suchen oder "
+                       "Maßnahme streichen",
+    "funds_missing": "Mittel beantragen (Land/Bund) oder Maßnahme streichen",
+    "status_sheet": "Statusbogen beim Arbeitskreis nachfordern",
+    "extracts": "Extrakte bei Sozialamt und Jobcenter anfordern",
+}
+
+# Severity: higher first. The adoption of targets is always the first point.
+SEVERITY = {"adopt": 100, "verschlechtert": 60, "nicht_gehalten": 60, "nicht_erreicht": 55,
+            "missing": 50, "deutlich_hinter_zielpfad": 45, "blocked": 40, "stalled_long": 35,
+            "hinter_zielpfad": 30, "stalled": 25}
+
+
+@dataclass(frozen=True)
+class SteeringPoint:
+    """One point of the Steuerungsbedarf.
+
+    Attributes:
+        nr: 1, 2, … in the order of the table.
+        kind: the rule that selected it (see :data:`RULES`).
+        subject: Gegenstand, e.g. "SPR-I1: Erwachsene mit …" or "ARB-M08: …".
+        reason: Grund, in words with the figures.
+        since: the first half-year of the current run (None when not known).
+        ak_id: the Arbeitskreis in charge (None: Lenkungsgruppe / all).
+        decisions: the decisions recorded so far, "Nr. … vom …: …".
+        proposal: the Beschlussvorschlag.
+        severity: higher is more urgent; the table is sorted by it.
+    """
+
+    nr: int
+    kind: str
+    subject: str
+    reason: str
+    since: Period | None
+    ak_id: str | None
+    decisions: tuple[str, ...]
+    proposal: str
+    severity: int
+
+    @property
+    def since_label(self) -> str:
+        return self.since.id if self.since is not None else "–"
+
+
+def rule_text() -> str:
+    """The rule written above the table, in German, with the concept passages."""
+    parts = [f"({i}) {r.selects} – Konzept: {r.concept}" for i, r in enumerate(RULES, 1)]
+    return ("Steuerungsbedarf nach festen Regeln, geordnet nach Dringlichkeit: "
+            + "; ".join(parts) + ". Nicht bewertbare Indikatoren erscheinen nur über die "
+            "fehlende Lieferung. Jeder Punkt trägt einen Beschlussvorschlag nach festen Regeln "
+            "(docs/indikatoren.md).")
+
+
+def steering_points(catalogue: Catalogue, period: Period, previous: Period | None,
+                    view: pd.DataFrame, previous_view: pd.DataFrame | None,
+                    history: pd.DataFrame, decisions: pd.DataFrame,
+                    assessments: Sequence, reported_aks: set[str],
+                    case_data_expected: bool) -> list[SteeringPoint]:
+    """Every point of the Steuerungsbedarf of ``period``, numbered in order of severity.
+
+    Args:
+        view, previous_view: :func:`measure_status.period_view` of this and the previous
+            period (``previous_view`` None in the first period).
+        history: every stored status row (:func:`measure_status.history`).
+        decisions: :func:`decisions.decisions_until` of the period.
+        assessments: :class:`indicators.Assessment` of every indicator at the Stichtag.
+        reported_aks: the AKs whose status sheet for the period is in the data basis.
+        case_data_expected: the concept has indicators on the case data (then missing
+            extracts are a missing delivery).
+    """
+    cal = ReportingCalendar.of(catalogue)
+    first = cal.periods[0]
+    raw: list[tuple[str, str, str, Period | None, str | None, tuple[str, ...], str, int]] = []
+    goal_ak = dict(zip(catalogue.goals["goal_id"], catalogue.goals["ak_id"]))
+
+    # (1) targets not yet adopted
+    proposed = [a.indicator for a in assessments if not a.indicator.adopted_by(period.end)]
+    if proposed:
+        adopted_ids = sorted({a.indicator.adopted.decision for a in assessments
+                              if a.indicator.adopted_by(period.end)})
+        ids = ", ".join(i.id for i in proposed)
+        n = len(proposed)
+        raw.append(("Zielwerte", f"Zielwerte der Indikatoren {ids}",
+                    f"{fmt.count(n, 'Zielwert', 'Zielwerte')} "
+                    f"{'ist' if n == 1 else 'sind'} noch nicht beschlossen und "
+                    f"{'gilt' if n == 1 else 'gelten'} als Vorschlag der Bildungskoordination: "
+                    + "; ".join(f"{i.id} {i.format(i.target)} bis {fmt.date(i.target_date)}"
+                                + (" (halten)" if i.target_kind == "halten" else "")
+                                for i in proposed) + ".",
+                    first, None, _decisions_by_id(decisions, adopted_ids), PROPOSALS["adopt"],
+                    SEVERITY["adopt"]))
+
+    # (2) indicators whose verdict is not the best
+    measures_of_goal = _measures_of_goals(catalogue)
+    for a in assessments:
+        v = a.verdict
+        if v.is_best or v.code == "nicht_bewertbar":
+            continue
+        ind = a.indicator
+        aks = {goal_ak[g] for g in ind.goals} or ({ind.scope["ak"]} if "ak" in ind.scope
+                                                  else set())
+        ak = next(iter(aks)) if len(aks) == 1 else None
+        linked = set().union(*(measures_of_goal.get(g, set()) for g in ind.goals)) \
+            if ind.goals else (set(view.loc[view["ak_id"] == ak, "measure_id"]) if ak else set())
+        mine = view[view["measure_id"].isin(linked)]
+        if v.code == "nicht_erreicht":
+            key = "end_missed"
+        elif v.code in ("verschlechtert", "nicht_gehalten"):
+            key = "worse"
+        elif v.code == "hinter_zielpfad":
+            key = "behind"
+        elif mine["blocked"].any():
+            key = "blocked_behind"
+        elif mine["status"].isin(STALLED).any():
+            key = "stalled_behind"
+        else:
+            key = "far_behind"
+        raw.append(("Indikator", f"{ind.id}: {ind.title}", f"{v.headline}. {v.reason}",
+                    _verdict_since(a, cal, period), ak,
+                    _decisions_for(decisions, linked), PROPOSALS[key], SEVERITY[v.code]))
+
+    # (3) measures stalled in this and the previous half-year without progress
+    vocab = catalogue.vocab.status.set_index("code")
+    for r in view.itertuples():
+        if previous_view is None or r.status not in STALLED:
+            continue
+        run = _stall_run(history, r.measure_id, period, vocab)
+        if len(run) < 2:
+            continue
+        since = Period.parse(run[0])
+        halves = len(run)
+        pct = "" if pd.isna(r.progress_pct) else \
+            f" (Stand {fmt.number(r.progress_pct)}\xa0%)"
+        raw.append(("Maßnahme", f"{r.measure_id}: {r.text}",
+                    f"seit {fmt.count(halves, 'Halbjahr', 'Halbjahre', case='dat')} "
+                    f"„{r.status_label}“{pct}, ohne Fortschritt",
+                    since, r.ak_id, _decisions_for(decisions, {r.measure_id}),
+                    PROPOSALS["stalled"], SEVERITY["stalled_long" if halves >= 3 else "stalled"]))
+
+    # (4) measures suspended for lack of funds
+    for r in view[view["blocked"]].itertuples():
+        run = _blocked_run(history, r.measure_id, period, vocab)
+        financing = catalogue.vocab.financing_label(r.financing) if pd.notna(r.financing) \
+            else "keine Angabe"
+        raw.append(("Finanzierung", f"{r.measure_id}: {r.text}",
+                    f"ausgesetzt – fehlende Mittel, seit "
+                    f"{fmt.count(len(run), 'Halbjahr', 'Halbjahre', case='dat')}; "
+                    f"Finanzierung: {financing}",
+                    Period.parse(run[0]) if run else period, r.ak_id,
+                    _decisions_for(decisions, {r.measure_id}),
+                    PROPOSALS["funds_requested" if r.financing == "beantragt"
+                              else "funds_missing"], SEVERITY["blocked"]))
+
+    # (5) missing deliveries
+    for ak in catalogue.arbeitskreise.itertuples():
+        if ak.ak_id in reported_aks:
+            continue
+        since = _missing_since(history, ak.ak_id, period, cal)
+        raw.append(("Lieferung", f"Statusbogen AK {ak.title}",
+                    f"Der Statusbogen zum Stichtag {fmt.date(period.stichtag)} fehlt; die "
+                    f"{fmt.count(len(catalogue.measures_of(ak.ak_id)), 'Maßnahme', 'Maßnahmen')}"
+                    " erscheinen als „keine Angabe“.", since, ak.ak_id, (),
+                    PROPOSALS["status_sheet"], SEVERITY["missing"]))
+    case = [a for a in assessments if a.indicator.kind in CASE_KINDS]
+    delivered = {d for a in case for d in a.series.index}
+    if case_data_expected and period.stichtag not in delivered:
+        since = period
+        for p in reversed([q for q in cal.periods if q < period]):
+            if p.stichtag in delivered:
+                break
+            since = p
+        raw.append(("Lieferung", "Extrakte AsylbLG (Sozialamt) und SGB II (Jobcenter)",
+                    f"Für den Stichtag {fmt.date(period.stichtag)} liegen keine Extrakte vor; "
+                    f"{fmt.count(len(case), 'Indikator', 'Indikatoren')} "
+                    f"{'ist' if len(case) == 1 else 'sind'} nicht bewertbar.", since, None, (),
+                    PROPOSALS["extracts"], SEVERITY["missing"]))
+
+    order = {r.kind: i for i, r in enumerate(RULES)}
+    raw.sort(key=lambda p: (-p[7], p[3].id if p[3] else "9999", order[p[0]], p[1]))
+    return [SteeringPoint(i, *p) for i, p in enumerate(raw, start=1)]
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def _measures_of_goals(catalogue: Catalogue) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for mid, goals in zip(catalogue.measures["measure_id"], catalogue.measures["goal_ids"]):
+        for g in goals:
+            out.setdefault(g, set()).add(mid)
+    return out
+
+
+def _decision_text(r) -> str:
+    return f"Nr. {r.decision_id} vom {fmt.date(r.decided_on)}: {r.decision}"
+
+
+def _decisions_for(decisions: pd.DataFrame, measure_ids: Iterable[str]) -> tuple[str, ...]:
+    """Decisions that name at least one of the measures."""
+    wanted = set(measure_ids)
+    if decisions is None or decisions.empty or not wanted:
+        return ()
+    return tuple(_decision_text(r) for r in decisions.itertuples()
+                 if wanted & {i.strip() for i in str(r.measure_ids or "").split(",")
+                              if i.strip()})
+
+
+def _decisions_by_id(decisions: pd.DataFrame, ids: Iterable[str]) -> tuple[str, ...]:
+    wanted = set(ids)
+    if decisions is None or decisions.empty or not wanted:
+        return ()
+    return tuple(_decision_text(r) for r in decisions.itertuples() if r.decision_id in wanted)
+
+
+def _verdict_since(a, cal: ReportingCalendar, period: Period) -> Period:
+    """The first half-year of the current run of verdicts that are not the best, judged
+    again at each earlier Stichtag with the same baseline and rule."""
+    since = period
+    for p in reversed([q for q in cal.periods if q < period]):
+        value = a.series.get(p.stichtag)
+        value = None if value is None or (isinstance(value, float) and math.isnan(value)) \
+            else float(value)
+        green, yellow = getattr(a, "thresholds", (GREEN, YELLOW))
+        earlier = judge(a.indicator, a.baseline_date, a.baseline, p.stichtag, value, green,
+                        yellow)
+        if earlier.is_best or earlier.code == "nicht_bewertbar":
+            break
+        since = p
+    return since
+
+
+def _rank(vocab: pd.DataFrame, status: str) -> float:
+    rank = vocab.at[status, "rank"] if status in vocab.index else None
+    return float("nan") if rank is None or pd.isna(rank) else float(rank)
+
+
+def _stall_run(history: pd.DataFrame, measure_id: str, period: Period,
+               vocab: pd.DataFrame) -> list[str]:
+    """Consecutive half-years up to ``period`` in a stalled status without progress from one
+    to the next (status not forward, percentage not up), oldest first."""
+    rows = history[(history["measure_id"] == measure_id) & (history["period"] <= period.id)]
+    by_period = {r.period: r for r in rows.itertuples()}
+    run: list[str] = []
+    p = period
+    later = None
+    while p.id in by_period and by_period[p.id].status in STALLED:
+        r = by_period[p.id]
+        if later is not None:
+            forward = _rank(vocab, later.status) > _rank(vocab, r.status)
+            pct_up = (pd.notna(later.progress_pct) and pd.notna(r.progress_pct)
+                      and later.progress_pct > r.progress_pct)
+            if forward or pct_up:
+                break
+        run.insert(0, p.id)
+        later, p = r, p.previous()
+    return run
+
+
+def _blocked_run(history: pd.DataFrame, measure_id: str, period: Period,
+                 vocab: pd.DataFrame) -> list[str]:
+    rows = history[(history["measure_id"] == measure_id) & (history["period"] <= period.id)]
+    status = dict(zip(rows["period"], rows["status"]))
+    blocked = set(vocab.index[vocab["blocked_by_funding"].fillna(False).astype(bool)])
+    run: list[str] = []
+    p = period
+    while status.get(p.id) in blocked:
+        run.insert(0, p.id)
+        p = p.previous()
+    return run
+
+
+def _missing_since(history: pd.DataFrame, ak_id: str, period: Period,
+                   cal: ReportingCalendar) -> Period:
+    reported = set(history.loc[history["ak_id"] == ak_id, "period"])
+    since = period
+    for p in reversed([q for q in cal.periods if q < period]):
+        if p.id in reported:
+            break
+        since = p
+    return since

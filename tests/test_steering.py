@@ -1,0 +1,202 @@
+"""Steuerungsbedarf rules on tiny hand-made histories and assessments."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from integrationsmonitor.indicators import Adoption, Indicator, assess
+from integrationsmonitor.measure_status import STATUS_COLUMNS, period_view
+from integrationsmonitor.periods import Period
+from integrationsmonitor.steering import CONCEPT_FUNDING, PROPOSALS, rule_text, steering_points
+
+H1_19, H2_19 = Period.parse("2019-H1"), Period.parse("2019-H2")
+ALL_AKS = {"SPR", "BIL", "ARB", "WOH", "TEI"}
+ADOPTED = Adoption(dt.date(2018, 11, 14), "2018-02")
+NO_DECISIONS = pd.DataFrame(columns=["decision_id", "decided_on", "reason", "decision",
+                                     "measure_ids", "in_period"])
+
+
+def _history(rows):
+    """rows: (period, measure_id, status, progress_pct, financing)."""
+    df = pd.DataFrame(rows, columns=["period", "measure_id", "status", "progress_pct",
+                                     "financing"])
+    df["ak_id"] = df["measure_id"].str[:3]
+    df["sachstand"] = None
+    df["responsible"] = None
+    return df[STATUS_COLUMNS]
+
+
+def _count(target=18.0, adopted=ADOPTED, **kw):
+    base = dict(id="TEI-I2", title="Schulungen für Ehrenamtliche", goals=("TEI-Z2",),
+                kind="kennzahl_sum", unit="Schulungen", unit_singular="Schulung",
+                direction="positive", target=target, target_date=dt.date(2021, 6, 30),
+                cumulative_from=dt.date(2018, 7, 1), adopted=adopted)
+    return Indicator(**(base | kw))
+
+
+def _assessed(ind, values, period):
+    """values: cumulative count per Stichtag 31.12.2018, 30.06.2019, 31.12.2019."""
+    days = [dt.date(2018, 12, 31), dt.date(2019, 6, 30), dt.date(2019, 12, 31)]
+    s = pd.Series(values, index=days[:len(values)], dtype="float64")
+    return assess(ind, s, period.stichtag, 0.9, 0.6)
+
+
+def _points(cat, period, hist, assessments=(), reported=ALL_AKS, decisions=NO_DECISIONS,
+            case_data_expected=False):
+    prev = period.previous()
+    view = period_view(cat, hist, period, prev)
+    prev_view = period_view(cat, hist, prev, None)
+    return steering_points(cat, period, prev, view, prev_view, hist, decisions,
+                           list(assessments), reported, case_data_expected)
+
+
+def test_first_point_asks_to_adopt_the_targets_not_yet_adopted(real_catalogue):
+    later = Adoption(dt.date(2019, 11, 20), "2019-03")
+    a = [_assessed(_count(), [3, 6], H1_19),
+         _assessed(_count(id="TEI-I3", adopted=later, target=14.0), [2, 5], H1_19),
+         _assessed(_count(id="TEI-I4", adopted=None, target=6.0), [1, 2], H1_19)]
+    decisions = pd.DataFrame([("2018-02", dt.date(2018, 11, 14), "Ziele", "Zielwerte "
+                               "beschlossen.", "", False)], columns=NO_DECISIONS.columns)
+    points = _points(real_catalogue, H1_19, _history([]), a, decisions=decisions)
+    first = points[0]
+    assert (first.nr, first.kind, first.proposal) == (1, "Zielwerte", PROPOSALS["adopt"])
+    assert first.subject == "Zielwerte der Indikatoren TEI-I3, TEI-I4"
+    assert first.reason.startswith("2 Zielwerte sind noch nicht beschlossen")
+    assert "TEI-I4 6 Schulungen bis 30.06.2021" in first.reason
+    assert first.decisions == ("Nr. 2018-02 vom 14.11.2018: Zielwerte beschlossen.",)
+    assert first.since == Period.parse("2018-H2")
+    # once adopted (20.11.2019), TEI-I3 is no longer asked for
+    a2 = [_assessed(_count(id="TEI-I3", adopted=later, target=14.0), [2, 5, 7], H2_19)]
+    assert not [p for p in _points(real_catalogue, H2_19, _history([]), a2)
+                if p.kind == "Zielwerte"]
+
+
+def test_every_indicator_not_best_is_a_point_yellow_included(real_catalogue):
+    # path from 0 (01.07.2018) to 18 (30.06.2021): 30.06.2019 expects 6
+    on_track = _assessed(_count(), [3, 6], H1_19)
+    yellow = _assessed(_count(id="TEI-I3"), [2, 4], H1_19)  # 4 of 6: 67 % → gelb
+    red = _assessed(_count(id="TEI-I5"), [0, 0], H1_19)  # unchanged 0: deutlich hinter
+    assert (on_track.verdict.code, yellow.verdict.code, red.verdict.code) == (
+        "auf_kurs", "hinter_zielpfad", "deutlich_hinter_zielpfad")
+    points = _points(real_catalogue, H1_19, _history([]), [on_track, yellow, red])
+    assert [p.subject.split(":")[0] for p in points] == ["TEI-I5", "TEI-I3"]  # red first
+    red_point, yellow_point = points
+    assert red_point.reason.startswith("deutlich hinter dem Zielpfad. Mit 0 Schulungen")
+    assert red_point.ak_id == "TEI" and red_point.since == Period.parse("2018-H2")
+    assert red_point.proposal == PROPOSALS["far_behind"]
+    assert yellow_point.proposal == PROPOSALS["behind"]
+    # 2 of the 3 expected by 31.12.2018 is 67 % → gelb already then
+    assert yellow_point.since == Period.parse("2018-H2")
+
+
+def test_indicator_behind_with_blocked_measures_proposes_to_apply_for_funds(real_catalogue):
+    hist = _history([("2019-H1", "TEI-M02", "ausgesetzt_mittel", 30, "offen")])
+    red = _assessed(_count(), [0, 0], H1_19)
+    point = next(p for p in _points(real_catalogue, H1_19, hist, [red]) if p.kind ==
+                 "Indikator")
+    assert point.proposal == PROPOSALS["blocked_behind"]
+
+
+def test_measure_stalled_in_this_and_the_previous_half_year_without_progress(real_catalogue):
+    hist = _history([
+        ("2018-H2", "ARB-M08", "in_planung", 10, None),
+        ("2019-H1", "ARB-M08", "in_planung", 10, None),
+        ("2019-H2", "ARB-M08", "in_planung", 10, None),
+        ("2019-H1", "ARB-M05", "nicht_begonnen", 0, None),  # moved forward: progress
+        ("2019-H2", "ARB-M05", "in_planung", 10, None),
+        ("2019-H1", "ARB-M06", "verzoegert", 30, None),  # percentage rose: progress
+        ("2019-H2", "ARB-M06", "verzoegert", 40, None),
+        ("2019-H1", "ARB-M07", "in_umsetzung", 50, None),  # stalled only now
+        ("2019-H2", "ARB-M07", "verzoegert", 50, None),
+        ("2019-H1", "ARB-M04", "verzoegert", 40, None),  # verzögert → in Planung: no progress
+        ("2019-H2", "ARB-M04", "in_planung", 40, None),
+    ])
+    points = _points(real_catalogue, H2_19, hist)
+    assert [p.subject.split(":")[0] for p in points] == ["ARB-M08", "ARB-M04"]
+    m08 = points[0]
+    assert m08.reason == "seit 3 Halbjahren „in Planung“ (Stand 10\xa0%), ohne Fortschritt"
+    assert m08.since == Period.parse("2018-H2") and m08.ak_id == "ARB"
+    assert m08.proposal == "Maßnahme neu terminieren oder streichen"
+    assert points[1].since == H1_19 and points[1].severity < m08.severity
+
+
+def test_measure_suspended_for_lack_of_funds(real_catalogue):
+    hist = _history([
+        ("2019-H1", "BIL-M05", "ausgesetzt_mittel", 40, "beantragt"),
+        ("2019-H2", "BIL-M05", "ausgesetzt_mittel", 40, "offen"),
+        ("2019-H2", "BIL-M08", "ausgesetzt_mittel", 30, "beantragt"),
+    ])
+    decisions = pd.DataFrame([("2019-01", dt.date(2019, 5, 8), "Mittel gebunden",
+                               "Förderanträge werden gestellt.", "BIL-M05, BIL-M08", False)],
+                             columns=NO_DECISIONS.columns)
+    points = {p.subject.split(":")[0]: p for p in _points(real_catalogue, H2_19, hist,
+                                                          decisions=decisions)}
+    m05, m08 = points["BIL-M05"], points["BIL-M08"]
+    assert m05.kind == "Finanzierung" and m05.since == H1_19
+    assert m05.reason == "ausgesetzt – fehlende Mittel, seit 2 Halbjahren; Finanzierung: offen"
+    assert m05.proposal == PROPOSALS["funds_missing"]
+    assert m08.proposal == PROPOSALS["funds_requested"] and m08.since == H2_19
+    assert m05.decisions == ("Nr. 2019-01 vom 08.05.2019: Förderanträge werden gestellt.",)
+
+
+def test_missing_deliveries(real_catalogue):
+    hist = _history([("2019-H1", "SPR-M01", "in_umsetzung", 50, None),
+                     ("2018-H2", "WOH-M01", "in_umsetzung", 50, None)])
+    share = Indicator(id="ARB-I1", title="Beschäftigte", goals=("ARB-Z1",), kind="case_share",
+                      unit="Anteil", direction="positive", target=0.35,
+                      target_date=dt.date(2021, 6, 30), adopted=ADOPTED)
+    no_extract = assess(share, pd.Series([0.1], index=[dt.date(2018, 3, 31)]),
+                        H2_19.stichtag, 0.9, 0.6)
+    points = _points(real_catalogue, H2_19, hist, [no_extract], reported=ALL_AKS - {"WOH"},
+                     case_data_expected=True)
+    kinds = [(p.kind, p.subject) for p in points]
+    # same severity: the longer-standing gap first (extracts missing since 31.12.2018)
+    assert kinds == [("Lieferung", "Extrakte AsylbLG (Sozialamt) und SGB II (Jobcenter)"),
+                     ("Lieferung", "Statusbogen AK Wohn- und Lebensumfeld")]
+    assert points[0].since == Period.parse("2018-H2")
+    woh = points[1]
+    assert woh.since == H1_19 and woh.ak_id == "WOH"  # last sheet came for 2018-H2
+    assert woh.proposal == PROPOSALS["status_sheet"]
+    assert points[0].reason == ("Für den Stichtag 31.12.2019 liegen keine Extrakte vor; 1 "
+                                "Indikator ist nicht bewertbar.")
+    # a concept without case indicators expects no extracts
+    assert not [p for p in _points(real_catalogue, H2_19, hist, [no_extract],
+                                   case_data_expected=False) if "Extrakte" in p.subject]
+
+
+def test_points_are_numbered_in_order_of_severity(real_catalogue):
+    hist = _history([("2019-H1", "ARB-M08", "in_planung", 10, None),
+                     ("2019-H2", "ARB-M08", "in_planung", 10, None),
+                     ("2019-H2", "BIL-M05", "ausgesetzt_mittel", 40, "offen")])
+    a = [_assessed(_count(adopted=None), [0, 0, 0], H2_19)]
+    points = _points(real_catalogue, H2_19, hist, a)
+    assert [p.kind for p in points] == ["Zielwerte", "Indikator", "Finanzierung", "Maßnahme"]
+    assert [p.nr for p in points] == [1, 2, 3, 4]
+    assert points == sorted(points, key=lambda p: -p.severity)
+
+
+def test_rule_text_cites_the_concept():
+    text = rule_text()
+    assert CONCEPT_FUNDING in text
+    assert "„nicht begonnen“, „in Planung“ oder „verzögert“" in text
+    assert text.count("Konzept:") == 5
+
+
+@pytest.mark.parametrize("code", ["verschlechtert", "nicht_erreicht"])
+def test_worse_and_missed_indicators_get_their_own_proposals(real_catalogue, code):
+    if code == "verschlechtert":
+        ind = Indicator(id="WOH-I2", title="GU", goals=("WOH-Z2",), kind="case_share",
+                        unit="Anteil", direction="negative", target=0.1,
+                        target_date=dt.date(2021, 6, 30), adopted=ADOPTED)
+        a = assess(ind, pd.Series([0.3, 0.35], index=[dt.date(2018, 3, 31), H2_19.stichtag]),
+                   H2_19.stichtag, 0.9, 0.6)
+        period, key = H2_19, "worse"
+    else:
+        period = Period.parse("2021-H1")
+        ind = _count()
+        a = assess(ind, pd.Series([10.0], index=[period.stichtag]), period.stichtag, 0.9, 0.6)
+        key = "end_missed"
+    assert a.verdict.code == code
+    point = _points(real_catalogue, period, _history([]), [a])[0]
+    assert point.proposal == PROPOSALS[key]
