@@ -44,7 +44,7 @@ def test_notebooks_call_only_existing_sections():
         for cell in nbformat.read(nb, as_version=4).cells:
             if cell.cell_type == "code" and cell.source.startswith("report."):
                 called.add(cell.source.split("(")[0].removeprefix("report."))
-    assert called - {"results"} == set(SECTIONS)
+    assert called - {"results", "data_annex"} == set(SECTIONS)
 
 
 def test_results_carry_published_case_counts_only(results, demo_database):

@@ -38,6 +38,7 @@ AK_TITLES = ["Sprachförderung und Spracherwerb",
              "Engagements"]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PUBLISHED_FILES = {f"{name}.{ext}" for name in PUBLISHED.values() for ext in ("html", "pdf")}
+DATA_FILES = {"tabellen.xlsx", "daten"}
 
 
 def sha256(path: Path) -> str:
@@ -64,7 +65,7 @@ def test_every_period_has_its_notebooks_results_and_published_files(rendered):
     assert sorted(p.name for p in rendered.iterdir()) == PERIODS  # no temp folders left
     for period in PERIODS:
         names = {p.name for p in (rendered / period).iterdir()}
-        assert names == set(CHAIN) | {"ergebnis.pkl"} | PUBLISHED_FILES
+        assert names == set(CHAIN) | {"ergebnis.pkl"} | PUBLISHED_FILES | DATA_FILES
 
 
 def test_output_folders_are_readable_by_others(rendered):
@@ -151,7 +152,9 @@ def test_rerun_elsewhere_gives_byte_identical_published_files(rendered, tmp_path
         cmd = ["faketime", "-f", "+3d", *cmd]
     run = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
-    for name in sorted(PUBLISHED_FILES):
+    published = sorted(PUBLISHED_FILES | {"tabellen.xlsx"}) + sorted(
+        f"daten/{p.name}" for p in (rendered / period / "daten").iterdir())
+    for name in published:
         assert sha256(tmp_path / period / name) == sha256(rendered / period / name), name
 
 

@@ -147,29 +147,47 @@ AMPEL_MARKERS = {"gruen": "o", "gelb": "^", "rot": "s", "grau": "o"}
 
 def indicator_path(times: list[float], values: list[float], base: tuple[float, float] | None,
                    target: tuple[float, float], current: tuple[float, float] | None,
-                   ampel: str, label, tick_labels: dict[float, str]) -> str:
-    """Baseline, target, the straight line between them, actual values, and the Ampel.
+                   colour: str, label, tick_labels: dict[float, str], scale: str = "count",
+                   holding: bool = False) -> str:
+    """Baseline, target, the Zielpfad between them, actual values, and the verdict's colour.
 
     Args:
         times, values: the series (decimal years; NaN values are left out).
         base, target, current: (time, value) points; base/current None when missing.
-        ampel: colour code of the current point (gruen, gelb, rot, grau).
+        colour: Ampel colour of the verdict at the Stichtag (gruen, gelb, rot, grau).
         label: formats a value for the axis (German, in the indicator's unit).
+        scale: "share" (0–1: the axis starts at 0, so that nothing is magnified), "points"
+            (percentage points: the axis includes 0) or "count" (ticks at whole units only).
+        holding: a holding target: the target is a line to stay beyond, not a path.
     """
+    from matplotlib.ticker import MaxNLocator
+
     fig, ax = plt.subplots(figsize=(7.2, 2.3))
-    if base is not None:
+    if holding:
+        ax.axhline(target[1], linestyle="--", color=OKABE_ITO["grey"], linewidth=1,
+                   label="Halteziel")
+    elif base is not None:
         ax.plot([base[0], target[0]], [base[1], target[1]], linestyle="--",
                 color=OKABE_ITO["grey"], linewidth=1, label="Zielpfad (gerade Linie)")
     ax.plot(times, values, marker="o", markersize=3.5, color=OKABE_ITO["blue"], linewidth=1.4,
             label="Ist-Werte")
-    ax.plot([target[0]], [target[1]], marker="*", markersize=11, color=OKABE_ITO["black"],
-            linestyle="none", label="Ziel")
+    if not holding:
+        ax.plot([target[0]], [target[1]], marker="*", markersize=11, color=OKABE_ITO["black"],
+                linestyle="none", label="Ziel")
     if current is not None:
-        ax.plot([current[0]], [current[1]], marker=AMPEL_MARKERS[ampel], markersize=9,
-                color=AMPEL_COLOURS[ampel], markeredgecolor="black", linestyle="none",
-                label="Stichtag (Ampel)")
-    ax.set_xticks(list(tick_labels), list(tick_labels.values()), fontsize=7)
+        ax.plot([current[0]], [current[1]], marker=AMPEL_MARKERS[colour], markersize=9,
+                color=AMPEL_COLOURS[colour], markeredgecolor="black", linestyle="none",
+                label="Stichtag (Bewertung)")
+    ax.set_xticks(list(tick_labels), list(tick_labels.values()), fontsize=7.5)
+    if scale == "share":
+        ax.set_ylim(0, max(1.0, *(v for v in values if v == v), target[1]) * 1.02)
+    elif scale == "points":
+        ax.axhline(0, color=OKABE_ITO["black"], linewidth=0.6)
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: label(v)))
+    ax.tick_params(axis="y", labelsize=7.5)
     ax.grid(axis="y", linewidth=0.4, alpha=0.6)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
     return to_data_uri(fig)

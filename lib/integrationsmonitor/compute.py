@@ -41,6 +41,7 @@ from integrationsmonitor.params import ReportParameters, parse_parameters
 from integrationsmonitor.paths import outputs_dir, project_root, resolve
 from integrationsmonitor.periods import Period, ReportingCalendar
 from integrationsmonitor.reference import territory
+from integrationsmonitor.steering import SteeringPoint
 
 RESULTS_FILE = "ergebnis.pkl"
 # Bumped whenever ReportResults changes shape: a results file of another format is refused.
@@ -100,16 +101,6 @@ class CaseResults:
 
 
 @dataclass(frozen=True)
-class SteeringItem:
-    """One point of the Steuerungsbedarf."""
-
-    kind: str
-    subject: str
-    reason: str
-    decisions: str
-
-
-@dataclass(frozen=True)
 class Provenance:
     params_sha256: str
     catalogue_file: str
@@ -142,7 +133,7 @@ class ReportResults:
     indicator_set: IndicatorSet
     assessments: list[Assessment]
     previous_assessments: list[Assessment]
-    steering: list[SteeringItem]
+    steering: list[SteeringPoint]
     cases: CaseResults | None  # None: no extracts for the period's Stichtag
     provenance: Provenance
     format: int = RESULTS_FORMAT
@@ -279,20 +270,25 @@ def indicators(c: Computation) -> HtmlBlock:
         before = assess_all(con, cat, ind_set, prev, hist[hist["period"] <= prev.id],
                             kpis[kpis["period"] <= prev.id], views) if prev else []
     c.parts.update(indicator_set=ind_set, assessments=now, previous_assessments=before)
-    counts = pd.Series([a.ampel.colour for a in now]).value_counts()
+    counts = pd.Series([a.verdict.label for a in now]).value_counts()
     return note(f"Indikatoren: {fmt.number(len(now))} bewertet (" + ", ".join(
-        f"{word} {fmt.number(counts.get(colour, 0))}" for colour, word in
-        [("gruen", "grün"), ("gelb", "gelb"), ("rot", "rot"), ("grau", "nicht bewertbar")])
-        + ").")
+        f"{label} {fmt.number(n)}" for label, n in counts.items()) + ").")
 
 
 def steering(c: Computation) -> HtmlBlock:
-    """Derive the Steuerungsbedarf from the assessments, the measures and the deliveries."""
-    items = steering_items(c.catalogue, c.parts["view"], c.parts["decisions"],
-                           c.parts["assessments"], c.parts["reported_aks"],
-                           c.parts.get("cases") is not None)
-    c.parts["steering"] = items
-    return note(f"Steuerungsbedarf: {fmt.number(len(items))} Punkte.")
+    """Derive the Steuerungsbedarf from the verdicts, the measures and the deliveries, by the
+    rules of :mod:`integrationsmonitor.steering`."""
+    from integrationsmonitor.steering import CASE_KINDS, steering_points
+
+    prev = c.parts["previous"]
+    assessments = c.parts["assessments"]
+    points = steering_points(
+        c.catalogue, c.period, prev, c.parts["view"],
+        c.parts["views"].get(prev.id) if prev else None, c.parts["history"],
+        c.parts["decisions"], assessments, set(c.parts["reported_aks"]),
+        any(a.indicator.kind in CASE_KINDS for a in assessments))
+    c.parts["steering"] = points
+    return note(f"Steuerungsbedarf: {fmt.count(len(points), 'Punkt', 'Punkte')}.")
 
 
 def save(c: Computation) -> HtmlBlock:
@@ -405,47 +401,3 @@ def _git_suffix() -> str:
         return f", Commit {out.stdout.strip()}" + (" (geändert)" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return ""
-
-
-def steering_items(catalogue: Catalogue, view: pd.DataFrame, decisions: pd.DataFrame,
-                   assessments: list[Assessment], reported_aks: frozenset[str],
-                   case_data_present: bool) -> list[SteeringItem]:
-    """The Steuerungsbedarf as computed so far (the rule set moves to :mod:`steering`)."""
-    items = []
-    goal_measures = {g: set(catalogue.measures.loc[catalogue.measures["goal_ids"].apply(
-        lambda gs, g=g: g in gs), "measure_id"]) for g in catalogue.goals["goal_id"]}
-
-    def recorded(measure_ids: set[str]) -> str:
-        hits = decisions[decisions["measure_ids"].apply(
-            lambda ids: bool(measure_ids & {i.strip() for i in ids.split(",") if i.strip()}))]
-        return "; ".join(f"{r.decision_id} ({fmt.date(r.decided_on)}): {r.decision}"
-                         for r in hits.itertuples()) or "–"
-
-    for a in assessments:
-        if a.off_track:
-            reason = (f"Ampel {a.ampel.word}" if a.ampel.colour == "rot" else "") + (
-                (", " if a.ampel.colour == "rot" else "") + "Verschlechterung"
-                if a.progress.status == "deterioration" else "")
-            measures = set().union(*(goal_measures[g] for g in a.indicator.goals)) \
-                if a.indicator.goals else set()
-            items.append(SteeringItem("Indikator", f"{a.indicator.id}: {a.indicator.title}",
-                                      f"{reason}. {a.sentence()}", recorded(measures)))
-    v = view
-    stalled = v[v["status"].isin(["nicht_begonnen", "verzoegert"]) & (v["periods_unchanged"] >= 2)]
-    for r in stalled.itertuples():
-        items.append(SteeringItem("Maßnahme", f"{r.measure_id}: {r.text}",
-                                  f"seit {int(r.periods_unchanged)} Halbjahren „{r.status_label}“",
-                                  recorded({r.measure_id})))
-    for r in v[v["blocked"]].itertuples():
-        items.append(SteeringItem(
-            "Maßnahme", f"{r.measure_id}: {r.text}", "ausgesetzt – fehlende Mittel" + (
-                f" (Finanzierung: {catalogue.vocab.financing_label(r.financing)})"
-                if pd.notna(r.financing) else ""), recorded({r.measure_id})))
-    for ak in catalogue.arbeitskreise.itertuples():
-        if ak.ak_id not in reported_aks:
-            items.append(SteeringItem("Daten", f"AK {ak.title}", "Statusbogen zum Stichtag fehlt",
-                                      "–"))
-    if not case_data_present:
-        items.append(SteeringItem("Daten", "Fallzahlen AsylbLG / SGB II",
-                                  "keine Extrakte zum Stichtag", "–"))
-    return items

@@ -43,6 +43,7 @@ REPORT_NOTEBOOK = "20_bericht.ipynb"
 CHAIN = [COMPUTE_NOTEBOOK, *PUBLISHED]
 INJECTED_CELL_ID = "injected-parameters"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+FILE_LINK = re.compile(r'<a href="(?!#)[^"]*">')
 STEPS = ["Berechnung", "Bericht und Anhang", "HTML und Datenschutzprüfung", "PDF"]
 
 
@@ -274,5 +275,8 @@ def write_pdf(html: str, target: Path) -> None:
                                 ("Report Sans", "DejaVuSans-BoldOblique.ttf", "bold", "italic"),
                                 ("Report Mono", "DejaVuSansMono.ttf", "normal", "normal")])
     print_css = faces + (TEMPLATES / "print.css").read_text(encoding="utf-8")
+    # Links to files beside the report (the data annex) stay in the HTML only: WeasyPrint would
+    # write them as absolute file URLs of the temporary folder into the PDF.
+    html = FILE_LINK.sub("<a>", html)
     HTML(string=html, base_url=str(target.parent)).write_pdf(
         target, stylesheets=[CSS(string=print_css)])

@@ -25,11 +25,13 @@ from integrationsmonitor.html import (
     table,
     text,
 )
-from integrationsmonitor.progress import AMPEL, decimal_year
+from integrationsmonitor.progress import decimal_year
+from integrationsmonitor.steering import RULES
+from integrationsmonitor.verdict import RULE_TEXT, baseline_time
 
 # Sections of the annex, referred to from the brief by their letter.
 ANNEX = {"indikatoren": "A 1", "massnahmen": "A 2", "verlauf": "A 3", "fallzahlen": "A 4",
-         "herkunft": "A 5"}
+         "herkunft": "A 5", "daten": "A 6"}
 
 
 def results(period: str, output_dir: str = "") -> ReportResults:
@@ -81,54 +83,69 @@ def data_completeness(res: ReportResults) -> HtmlBlock:
                 "als „keine Angabe“.", kind="warning")
 
 
+def _steering_body(res: ReportResults) -> str:
+    return res.catalogue.reporting.get("steering_group", "Lenkungsgruppe")
+
+
 def steering_agenda(res: ReportResults) -> HtmlBlock:
-    """Steuerungsbedarf: what needs a decision, each with its reason and the decisions already
-    recorded for it."""
+    """Steuerungsbedarf: every point the rules select, ordered by urgency, each with its reason,
+    since when it stands, the Arbeitskreis in charge, the decisions so far and a proposal."""
+    rule = ('<p class="legend">Regel: Steuerungsbedarf ist, geordnet nach Dringlichkeit,</p>'
+            '<ol class="rule">' + "".join(f"<li>{text(r.selects)}</li>" for r in RULES)
+            + "</ol>")
     if not res.steering:
-        return note("Kein Steuerungsbedarf: alle Indikatoren im Plan, keine Maßnahme blockiert.")
-    rows = pd.DataFrame([vars(i) for i in res.steering])
-    rows.insert(0, "nr", range(1, len(rows) + 1))
-    return table(rows, [
+        return HtmlBlock(rule) + note("Kein Steuerungsbedarf: alle Indikatoren auf Kurs, keine "
+                                      "Maßnahme verzögert oder blockiert, alle Lieferungen da.")
+    rows = pd.DataFrame([{
+        "nr": p.nr, "kind": p.kind, "subject": p.subject, "reason": p.reason,
+        "since": p.since_label, "ak": res.ak_labels.get(p.ak_id, _steering_body(res))
+        if p.ak_id else _steering_body(res),
+        "decisions": "; ".join(p.decisions) or "–", "proposal": p.proposal}
+        for p in res.steering])
+    return HtmlBlock(rule) + table(rows, [
         ("nr", "Nr.", lambda r: str(r["nr"])),
-        ("kind", "Art", lambda r: text(r["kind"])),
-        ("text", "Gegenstand", lambda r: text(r["subject"])),
+        ("text", "Gegenstand", lambda r: f'<span class="kind">{text(r["kind"])}</span><br>'
+                                         f'{text(r["subject"])}'),
         ("reason", "Grund", lambda r: text(r["reason"])),
-        ("decision", "Bisherige Entscheidungen", lambda r: text(r["decisions"])),
+        ("since", "seit", lambda r: text(r["since"])),
+        ("ak", "zuständig", lambda r: text(r["ak"])),
+        ("decisions", "Bisherige Entscheidungen", lambda r: text(r["decisions"])),
+        ("proposal", "Beschlussvorschlag", lambda r: f"<strong>{text(r['proposal'])}</strong>"),
     ], caption=f"Steuerungsbedarf zum {fmt.date(res.period.stichtag)} "
-               f"({fmt.number(len(rows))} Punkte)", css_class="agenda")
+               f"({fmt.count(len(rows), 'Punkt', 'Punkte')})", css_class="agenda")
 
 
-def _ampel_badge(colour: str) -> str:
-    symbol, word, meaning = AMPEL[colour]
-    return (f'<span class="ampel ampel-{colour}" title="{text(meaning)}"><span aria-hidden="true">'
-            f"{symbol}</span> {text(word)}</span>")
+def verdict_badge(verdict) -> str:
+    """The one verdict of an indicator: shape symbol (reads in black-and-white print) and
+    words, coloured by its Ampel colour."""
+    return (f'<span class="ampel ampel-{verdict.colour}" data-verdict="{verdict.code}">'
+            f'<span aria-hidden="true">{verdict.symbol}</span> {text(verdict.headline)}</span>')
 
 
 def indicator_overview(res: ReportResults) -> HtmlBlock:
-    """All indicators with their assessment at the period's Stichtag."""
+    """All indicators with their one verdict at the period's Stichtag."""
+    end = res.period.end
     rows = pd.DataFrame([{
         "id": a.indicator.id, "title": a.indicator.title + (
             "" if a.indicator.unit in ("Anteil", "Prozentpunkte") else f" ({a.indicator.unit})"),
         "current": a.indicator.format(a.current, short=True),
-        "expected": a.indicator.format(a.ampel.expected, short=True),
-        "target": a.indicator.format(a.indicator.target, short=True), "ampel": a.ampel.colour,
-        "status": a.status_label, "proposal": a.indicator.proposal} for a in res.assessments])
+        "expected": a.indicator.format(a.verdict.expected, short=True),
+        "target": a.indicator.format(a.indicator.target, short=True)
+        + (" (halten)" if a.indicator.target_kind == "halten" else ""),
+        "verdict": a.verdict, "proposal": not a.indicator.adopted_by(end)}
+        for a in res.assessments])
     return table(rows, [
         ("id", "ID", lambda r: text(r["id"])),
         ("text", "Indikator", lambda r: text(r["title"])),
         ("current", "Wert", lambda r: text(r["current"])),
         ("expected", "Zielpfad", lambda r: text(r["expected"])),
         ("target", "Ziel", lambda r: text(r["target"]) + ("*" if r["proposal"] else "")),
-        ("ampel", "Ampel", lambda r: _ampel_badge(r["ampel"])),
-        ("status", "Fortschritt (Open SDG)", lambda r: text(r["status"])),
+        ("verdict", "Bewertung", lambda r: verdict_badge(r["verdict"])),
     ], caption=f"Indikatoren am {fmt.date(res.period.stichtag)} gegen die Ziele zum "
                f"{fmt.date(res.catalogue.term_end)}", css_class="indicators",
         numeric=["current", "expected", "target"],
-        legend="Ampel: Anteil des erwarteten Weges auf der geraden Linie von der Basis zum Ziel "
-               "(grün ab 90 %, gelb ab 60 %, sonst rot; grau: nicht bewertbar). Fortschritt: "
-               "Verfahren der Open-SDG-Plattformen (Statistics Canada). Zielpfad: erwarteter "
-               "Wert am Stichtag. Pp.: Prozentpunkte. * Zielwert ist ein Vorschlag, von der "
-               "Lenkungsgruppe zu beschließen. Verlauf jedes Indikators: "
+        legend=f"{text(RULE_TEXT)} Zielpfad: erwarteter Wert am Stichtag. Pp.: Prozentpunkte. "
+               f"* Zielwert noch nicht beschlossen (Vorschlag). Verlauf jedes Indikators: "
                f"{_annex('indikatoren')}.")
 
 
@@ -191,21 +208,21 @@ def since_last_report(res: ReportResults) -> HtmlBlock:
         return note("Erster Bericht der Laufzeit: es gibt keinen Vorbericht.")
     before = {a.indicator.id: a for a in res.previous_assessments}
     changed = [(a, before[a.indicator.id]) for a in res.assessments
-               if a.indicator.id in before and before[a.indicator.id].ampel.colour
-               != a.ampel.colour]
+               if a.indicator.id in before and before[a.indicator.id].verdict.code
+               != a.verdict.code]
     parts = []
     if changed:
         rows = pd.DataFrame([{"id": a.indicator.id, "title": a.indicator.title,
-                              "before": b.ampel.colour, "now": a.ampel.colour}
-                             for a, b in changed])
+                              "before": b.verdict, "now": a.verdict} for a, b in changed])
         parts.append(table(rows, [
             ("id", "ID", lambda r: text(r["id"])),
             ("text", "Indikator", lambda r: text(r["title"])),
-            ("before", f"Ampel {res.previous.id}", lambda r: _ampel_badge(r["before"])),
-            ("now", f"Ampel {res.period.id}", lambda r: _ampel_badge(r["now"])),
-        ], caption="Geänderte Ampeln"))
+            ("before", f"Bewertung {res.previous.id}", lambda r: verdict_badge(r["before"])),
+            ("now", f"Bewertung {res.period.id}", lambda r: verdict_badge(r["now"])),
+        ], caption="Geänderte Bewertungen der Indikatoren"))
     else:
-        parts.append(note("Keine Ampel hat sich seit dem letzten Bericht geändert."))
+        parts.append(note("Keine Bewertung eines Indikators hat sich seit dem letzten Bericht "
+                          "geändert."))
     parts.append(status_changes(res))
     new = res.decisions[res.decisions["in_period"]]
     if len(new):
@@ -306,7 +323,8 @@ def annex_contents(res: ReportResults) -> HtmlBlock:
               "massnahmen": "Sachstand der Maßnahmen nach Arbeitskreisen",
               "verlauf": "Verlauf des Status je Maßnahme",
               "fallzahlen": "Fallzahlen: alle Tabellen",
-              "herkunft": "Herkunft der Angaben"}
+              "herkunft": "Herkunft der Angaben",
+              "daten": "Datenanhang: alle Tabellen als Excel-Datei und CSV"}
     items = "".join(f"<li>{ANNEX[k]} {text(v)}</li>" for k, v in titles.items())
     return HtmlBlock(f'<p>Der Anhang zu diesem Bericht (Datei „anhang“) enthält:</p>'
                      f'<ul class="annex-contents">{items}</ul>')
@@ -315,13 +333,14 @@ def annex_contents(res: ReportResults) -> HtmlBlock:
 # --- annex ---------------------------------------------------------------------------------
 
 def indicators_by_ak(res: ReportResults) -> HtmlBlock:
-    """Per AK each indicator: chart (baseline, target, straight line, actual values, Ampel)
-    and one sentence."""
+    """Per AK each indicator: its verdict, a chart (baseline, Zielpfad, actual values, target)
+    or a sentence where there is nothing to draw, and, secondary, the Open SDG progress
+    measure with its meaning."""
     by_ak = res.indicator_set.by_ak(res.catalogue)
     found = {a.indicator.id: a for a in res.assessments}
-    ticks = {decimal_year(d): fmt.date(d) for d in
+    ticks = {decimal_year(d): f"{d:%m/%Y}" for d in
              [res.catalogue.baseline_stichtag, *[p.stichtag for p in res.periods]]}
-    parts = []
+    parts = [f'<p class="legend">{text(RULE_TEXT)} {text(OPEN_SDG_NOTE)}</p>']
     for ak_id, inds in by_ak.items():
         if not inds:
             continue
@@ -330,22 +349,50 @@ def indicators_by_ak(res: ReportResults) -> HtmlBlock:
         parts.append(heading(3, title, f"ind-{ak_id}"))
         for ind in inds:
             a = found[ind.id]
+            parts.append(f'<div class="indicator"><h4>{text(ind.id)}: {text(ind.title)}</h4>'
+                         f"<p>{verdict_badge(a.verdict)} {text(a.verdict.reason)}</p>")
             s = a.series.dropna()
-            chart = charts.indicator_path(
-                [decimal_year(d) for d in s.index], list(s.to_numpy()),
-                (decimal_year(a.baseline_date), a.baseline) if a.baseline is not None else None,
-                (decimal_year(ind.target_date), ind.target),
-                (decimal_year(a.current_date), a.current) if a.current is not None else None,
-                a.ampel.colour, lambda v, i=ind: i.format(v).replace(" Prozentpunkte", " Pp."),
-                ticks)
-            parts.append(f'<div class="indicator"><h4>{text(ind.id)}: {text(ind.title)} '
-                         f"{_ampel_badge(a.ampel.colour)}</h4>")
-            parts.append(str(figure(chart, f"Verlauf des Indikators {ind.id}",
-                                    f"{a.sentence()} Fortschritt (Open SDG): {a.status_label}.")))
+            if s.empty:
+                parts.append(str(note(f"Kein Verlauf darzustellen: zu {text(ind.id)} liegt bis "
+                                      f"zum {fmt.date(res.period.stichtag)} kein "
+                                      "veröffentlichbarer Wert vor.")))
+            else:
+                base = (baseline_time(ind, a.baseline_date), a.baseline) \
+                    if a.baseline is not None else None
+                chart = charts.indicator_path(
+                    [decimal_year(d) for d in s.index], list(s.to_numpy()), base,
+                    (decimal_year(ind.target_date), ind.target),
+                    (decimal_year(a.current_date), a.current) if a.current is not None
+                    else None, a.verdict.colour,
+                    lambda v, i=ind: i.format(v, short=True), ticks,
+                    {"Anteil": "share", "Prozentpunkte": "points"}.get(ind.unit, "count"),
+                    ind.target_kind == "halten")
+                parts.append(str(figure(chart, f"Verlauf des Indikators {ind.id}",
+                                        f"{ind.id}: Verlauf seit der Basis, Ziel "
+                                        f"{ind.format(ind.target)} bis "
+                                        f"{fmt.date(ind.target_date)}.")))
+            sdg = _open_sdg(a)
+            if sdg:
+                parts.append(f'<p class="legend">{text(sdg)}</p>')
             if ind.caveats:
                 parts.append(f'<p class="legend">Hinweis: {text(ind.caveats)}</p>')
             parts.append("</div>")
     return join(parts)
+
+
+OPEN_SDG_NOTE = (
+    "Zum Vergleich steht bei jedem Indikator das Fortschrittsmaß der Open-SDG-Plattformen "
+    "(Verfahren von Statistics Canada): das bisherige jährliche Wachstum im Verhältnis zu dem "
+    "Wachstum, das zum Erreichen des Ziels nötig ist (1 = genau im nötigen Tempo). Es ist "
+    "keine zweite Bewertung; es zeigt nur das Tempo.")
+
+
+def _open_sdg(a) -> str | None:
+    value = a.progress.progress_value
+    if value is None or pd.isna(value):
+        return None
+    return (f"Fortschrittsmaß (Open SDG): {fmt.number(value, 2)} – das bisherige Tempo "
+            f"beträgt {fmt.percent(value, 0)} des nötigen.")
 
 
 def arbeitskreise(res: ReportResults) -> HtmlBlock:
@@ -485,3 +532,21 @@ def provenance(res: ReportResults) -> HtmlBlock:
     ], caption="Eingangsdateien", css_class="compact provenance-inputs")
     return HtmlBlock(f'<dl class="facts provenance">{facts}</dl>') + inputs
 
+
+
+def data_annex(res: ReportResults, output_dir: str = "") -> HtmlBlock:
+    """Write the data annex (``tabellen.xlsx`` and ``daten/*.csv``) beside the report and
+    link it."""
+    from integrationsmonitor import data_annex as annex
+    from integrationsmonitor.compute import results_folder
+    from integrationsmonitor.params import parse_parameters
+
+    folder = results_folder(parse_parameters(res.params.as_dict() | {"output_dir": output_dir}))
+    files = annex.write(res, folder)
+    csvs = "".join(f'<li><a href="{annex.CSV_FOLDER}/{p.name}">{text(p.name)}</a></li>'
+                   for p in files[1:])
+    return HtmlBlock(
+        f'<p>Alle Tabellen dieses Berichts als Daten: <a href="{annex.WORKBOOK}">'
+        f"{annex.WORKBOOK}</a> (ein Blatt je Tabelle, zuerst „Hinweise“ mit Zeichen, Quellen "
+        "und Geheimhaltung) und dieselben Tabellen als CSV (UTF-8, Trennzeichen „;“, "
+        f'Dezimalkomma) im Ordner {annex.CSV_FOLDER}/:</p><ul class="csv-files">{csvs}</ul>')
