@@ -14,10 +14,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Notebooks are committed without outputs: nbstripout as git filter (.gitattributes names it,
-# this sets it up in the local git config). Outside a git checkout there is nothing to do.
+# this sets it up in the local git config; --keep-id keeps the committed cell IDs stable).
+# Outside a git checkout there is nothing to do.
+NBSTRIPOUT := "$(abspath $(BIN))/python" -m nbstripout --keep-id
 hooks: $(STAMP)
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
-		$(BIN)/nbstripout --is-installed || $(BIN)/nbstripout --install; \
+		git config filter.nbstripout.clean '$(NBSTRIPOUT)' && \
+		git config filter.nbstripout.smudge cat && \
+		git config filter.nbstripout.required true && \
+		git config diff.ipynb.textconv '$(NBSTRIPOUT) -t'; \
 	else echo "kein git-Arbeitsverzeichnis: nbstripout wird nicht eingerichtet"; fi
 
 demo: $(STAMP) hooks

@@ -27,8 +27,18 @@ def test_git_attributes_send_notebooks_through_nbstripout():
 
 def test_make_sets_up_nbstripout_before_test_and_report():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "nbstripout --install" in makefile
+    assert "git config filter.nbstripout.clean '$(NBSTRIPOUT)'" in makefile
+    assert "-m nbstripout --keep-id" in makefile
     assert "test: $(STAMP) hooks" in makefile and "demo: $(STAMP) hooks" in makefile
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebook_is_unchanged_by_the_git_filter(path):
+    # What the clean filter makes of a committed notebook is the notebook itself, so git
+    # never shows a notebook as changed just because the filter is set up.
+    stripped = subprocess.run([sys.executable, "-m", "nbstripout", "--keep-id", "-t"],
+                              input=path.read_bytes(), capture_output=True, check=True).stdout
+    assert stripped.decode("utf-8") == path.read_text(encoding="utf-8")
 
 
 def test_nbstripout_strips_an_executed_notebook(tmp_path):
