@@ -181,8 +181,8 @@ def test_report_of_an_unknown_period_lists_the_available_ones(capsys):
     assert "Vorhandene Berichtszeiträume: 2018-H2, 2019-H1, 2019-H2, 2020-H1, 2020-H2, " \
            "2021-H1" in err
     assert main(["report", "2025-H1"]) == 1
-    assert "keine Parameterdatei 2025-H1.yaml; vorhandene Berichtszeiträume: 2018-H2" in \
-        capsys.readouterr().err
+    assert ("Für 2025-H1 gibt es keinen Bericht: keine Parameterdatei 2025-H1.yaml im Ordner "
+            "params. Vorhandene Berichtszeiträume: 2018-H2") in capsys.readouterr().err
 
 
 def test_argparse_speaks_german(capsys):

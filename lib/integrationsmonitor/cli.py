@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from integrationsmonitor.errors import InputError, Problem
+from integrationsmonitor.errors import InputError
 
 PERIOD_HELP = "Berichtszeitraum, z. B. 2019-H2 (Halbjahre im Konzept: siehe report --all)"
 DATABASE_HELP = ("Datenbasis (DuckDB) statt der aus der Parameterdatei (Standard: database: in "
@@ -229,10 +229,9 @@ def _check_periods(args) -> None:
             raise ValueError(f"{exc}. Vorhandene Berichtszeiträume: "
                              f"{', '.join(available) or 'keine'}") from exc
         if not params_file(args.period).exists():
-            raise InputError(Problem(
-                shown(params_dir()), f"keine Parameterdatei {args.period}.yaml; vorhandene "
-                f"Berichtszeiträume: {', '.join(available) or 'keine'}"),
-                f"Für {args.period} gibt es keinen Bericht.")
+            raise ValueError(f"Für {args.period} gibt es keinen Bericht: keine Parameterdatei "
+                             f"{args.period}.yaml im Ordner {shown(params_dir())}. Vorhandene "
+                             f"Berichtszeiträume: {', '.join(available) or 'keine'}")
     periods = available if args.all else [args.period]
     described = {}
     for period in periods:
@@ -262,7 +261,7 @@ def _demo(args) -> int:
     print(f"Datenbasis: {shown(db)} (Demo)")
     try:
         configured = data_basis()
-    except InputError:
+    except (InputError, ValueError):
         return 0
     if configured.database != Path(db).resolve():
         print(f"Hinweis: Die Parameterdateien nennen eine andere Datenbasis "

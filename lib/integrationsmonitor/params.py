@@ -158,7 +158,8 @@ def data_basis(period: str | None = None, database: str | Path | None = None,
     explicitly (command-line options) take precedence.
 
     Raises:
-        InputError: no params file and no explicit data basis.
+        ValueError: no params file and no explicit data basis (German message).
+        InputError: the params file is not valid.
     """
     params = chosen = None
     if database is None or concept is None:
@@ -167,9 +168,9 @@ def data_basis(period: str | None = None, database: str | Path | None = None,
             (files[-1] if files else None)
         params = read_params_file(chosen) if chosen is not None else None
     if database is None and params is None:
-        raise InputError(Problem(shown(params_dir()), "keine Parameterdatei (*.yaml) gefunden; "
-                                 "die Datenbasis mit --database angeben oder mit --params den "
-                                 "Ordner der Parameterdateien"))
+        raise ValueError(f"Im Ordner {shown(params_dir())} wurde keine Parameterdatei (*.yaml) "
+                         "gefunden; die Datenbasis mit --database angeben oder mit --params den "
+                         "Ordner der Parameterdateien")
     if database is None:
         source = f"aus {shown(chosen)}"
     elif concept is None and params is not None:
