@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: report test demo lint bench clean
+.PHONY: report test demo lint bench clean hooks
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 wird benötigt")'
@@ -13,13 +13,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# Notebooks are committed without outputs: nbstripout as git filter (.gitattributes names it,
+# this sets it up in the local git config; --keep-id keeps the committed cell IDs stable).
+# Outside a git checkout there is nothing to do.
+NBSTRIPOUT := "$(abspath $(BIN))/python" -m nbstripout --keep-id
+hooks: $(STAMP)
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git config filter.nbstripout.clean '$(NBSTRIPOUT)' && \
+		git config filter.nbstripout.smudge cat && \
+		git config filter.nbstripout.required true && \
+		git config diff.ipynb.textconv '$(NBSTRIPOUT) -t'; \
+	else echo "kein git-Arbeitsverzeichnis: nbstripout wird nicht eingerichtet"; fi
+
+demo: $(STAMP) hooks
 	$(BIN)/integrationsmonitor demo
 
 report: demo
 	$(BIN)/integrationsmonitor report --all
 
-test: $(STAMP)
+test: $(STAMP) hooks
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

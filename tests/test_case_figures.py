@@ -91,23 +91,3 @@ def test_changes_are_suppressed_with_their_values(con):
     assert change[["männlich", "weiblich"]].isna().all()
     assert change[["divers", "Gesamt"]].tolist() == [0, 0]
 
-
-def test_explore_cut_counts_by_two_dimensions_with_totals(tiny_db):
-    from integrationsmonitor import explore
-
-    result = explore.cut(tiny_db, "31.12.2019", "vg", "rechtskreis")
-    values = result.protected.values
-    assert values.loc["Landstuhl"].tolist() == [1, 2, 3]
-    assert values.loc["Gesamt"].tolist() == [2, 3, 5]
-    assert "<td class=\"num count\">1</td>" not in result._repr_html_()
-
-
-def test_explore_filters_and_rejects_unknown_names(tiny_db):
-    from integrationsmonitor import explore
-
-    women = explore.cut(tiny_db, "31.12.2019", "rechtskreis", filters={"sex": "weiblich"})
-    assert women.protected.values["Gesamt"].tolist() == [0, 1, 1]
-    with pytest.raises(ValueError, match="unbekanntes Merkmal „religion“"):
-        explore.cut(tiny_db, "31.12.2019", "religion")
-    with pytest.raises(ValueError, match="unbekannter Wert „niemand“"):
-        explore.cut(tiny_db, "31.12.2019", "vg", filters={"sex": "niemand"})

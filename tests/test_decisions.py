@@ -40,7 +40,8 @@ def test_register_round_trip_and_period_filter(tmp_path, mini):
 def test_register_replaces_the_whole_stored_register(tmp_path, mini):
     db = tmp_path / "b.duckdb"
     import_register(db, mini, write_register(tmp_path / "a.xlsx", mini, DECISIONS))
-    import_register(db, mini, write_register(tmp_path / "b.xlsx", mini, DECISIONS[:1]))
+    import_register(db, mini, write_register(tmp_path / "b.xlsx", mini, DECISIONS[:1]),
+                    replace=True)
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM steering_decision").fetchone() == (1,)
     assert con.execute("SELECT count(*) FROM steering_decision_measure").fetchone() == (0,)

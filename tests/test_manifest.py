@@ -28,6 +28,10 @@ def test_environment_yml_mirrors_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = dict(_requirement(d) for d in env["dependencies"] if isinstance(d, str))
     conda.pop("pip", None)
+    # Packages without a conda-forge build come from PyPI through the pip: section.
+    for d in env["dependencies"]:
+        if isinstance(d, dict):
+            conda.update(_requirement(r) for r in d["pip"])
     assert conda.pop("python") == ">=" + project["requires-python"].lstrip(">=")
     assert conda == expected
 

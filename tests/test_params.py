@@ -74,3 +74,38 @@ def test_german_date_is_accepted_and_hash_is_stable():
     b = parse_parameters(dict(GOOD, report_date="21.08.2019"))
     assert a.report_day.isoformat() == "2019-08-21"
     assert a.sha256 == b.sha256 != parse_parameters(GOOD).sha256
+
+
+def test_report_date_before_the_end_of_its_period_is_refused():
+    with pytest.raises(InputError) as err:
+        parse_parameters(dict(GOOD, report_date="15.06.2019"))  # 2019-H1 ends 30.06.2019
+    assert ("Schlüssel „report_date“: Berichtsdatum 15.06.2019 liegt vor dem Ende des "
+            "Berichtszeitraums (30.06.2019)") in str(err.value)
+    assert parse_parameters(dict(GOOD, report_date="30.06.2019")).report_date == "30.06.2019"
+
+
+def test_data_basis_comes_from_the_periods_params_file_or_the_option(tmp_path):
+    from integrationsmonitor.params import data_basis
+    from integrationsmonitor.paths import project_root
+
+    basis = data_basis("2019-H2")
+    assert basis.database == project_root() / "data" / "demo" / "integrationsmonitor.duckdb"
+    assert basis.concept.name == "kaiserslautern-2018-2021.yaml"
+    assert basis.source == "aus params/2019-H2.yaml"
+    own = data_basis("2019-H2", tmp_path / "x.duckdb", tmp_path / "k.yaml")
+    assert (own.database, own.concept, own.source) == (tmp_path / "x.duckdb",
+                                                       tmp_path / "k.yaml", "--database")
+
+
+def test_papermill_report_date_before_the_period_end_fails_in_the_first_call(tmp_path):
+    from integrationsmonitor.paths import notebooks_dir, project_root
+
+    params = read_params_file(all_params_files()[0]).as_dict()
+    with pytest.raises(papermill.PapermillExecutionError) as err:
+        papermill.execute_notebook(
+            str(notebooks_dir() / "10_berechnung.ipynb"), str(tmp_path / "out.ipynb"),
+            parameters=dict(params, report_date="2018-12-01", output_dir=str(tmp_path)),
+            cwd=str(project_root()),
+            progress_bar=False)
+    assert "Berichtsdatum 01.12.2018 liegt vor dem Ende des Berichtszeitraums" in \
+        str(err.value)

@@ -1,5 +1,7 @@
 """The command line: ``integrationsmonitor demo | template | import-status | import-decisions |
-report``. Messages are German; errors exit with status 1 and say what to fix."""
+import-extract | import-reference | indicators | report``. Messages, help and argparse texts
+are German; errors exit with status 1 and say what to fix. Every command works on the data
+basis named by the params files (:func:`integrationsmonitor.params.data_basis`) and prints it."""
 
 from __future__ import annotations
 
@@ -12,85 +14,196 @@ from pathlib import Path
 
 from integrationsmonitor.errors import InputError
 
-DEFAULT_DATABASE = "data/integrationsmonitor.duckdb"
+PERIOD_HELP = "Berichtszeitraum, z. B. 2019-H2 (Halbjahre im Konzept: siehe report --all)"
+DATABASE_HELP = ("Datenbasis (DuckDB) statt der aus der Parameterdatei (Standard: database: in "
+                 "params/<ZEITRAUM>.yaml, sonst in der jüngsten Parameterdatei)")
+CONCEPT_HELP = ("Konzeptkatalog (YAML) statt des aus der Parameterdatei (Standard: concept: "
+                "in derselben Parameterdatei)")
+
+# argparse's own texts, German (Python 3.11–3.13 message IDs).
+_GERMAN = {
+    "usage: ": "Aufruf: ",
+    "positional arguments": "Argumente",
+    "options": "Optionen",
+    "show this help message and exit": "diese Hilfe anzeigen und beenden",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: Fehler: %(message)s\n",
+    "the following arguments are required: %s": "folgende Angaben fehlen: %s",
+    "unrecognized arguments: %s": "unbekannte Angaben: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)":
+        "ungültige Auswahl: %(value)r (möglich: %(choices)s)",
+    "argument %(argument_name)s: %(message)s": "Angabe %(argument_name)s: %(message)s",
+    "one of the arguments %s is required": "eine dieser Angaben ist nötig: %s",
+    "not allowed with argument %s": "nicht zusammen mit %s möglich",
+    "expected one argument": "erwartet einen Wert",
+    "invalid %(type)s value: %(value)r": "ungültiger Wert (%(type)s): %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s":
+        "mehrdeutige Option: %(option)s passt zu %(matches)s",
+}
+
+
+class GermanArgumentParser(argparse.ArgumentParser):
+    """argparse with German texts ("Aufruf:", "Fehler:", section titles, messages)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "Argumente"
+        self._optionals.title = "Optionen"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help="diese Hilfe anzeigen und beenden")
+
+    def _german(self, fn, *args, **kwargs):
+        original = argparse._
+        argparse._ = lambda text: _GERMAN.get(text, text)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            argparse._ = original
+
+    def parse_known_args(self, args=None, namespace=None):
+        return self._german(super().parse_known_args, args, namespace)
+
+    def format_help(self):
+        return self._german(super().format_help)
+
+    def format_usage(self):
+        return self._german(super().format_usage)
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: Fehler: {message}\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    from integrationsmonitor import __version__
+    from integrationsmonitor.paths import PARAMS_ENV
+
+    p = GermanArgumentParser(
         prog="integrationsmonitor",
         description="Integrationsmonitor: Statusbögen, Datenbasis und Sachstandsberichte zum "
-                    "Integrationskonzept.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="BEFEHL")
+                    "Integrationskonzept.\n\nJeder Befehl arbeitet auf der Datenbasis, die die "
+                    "Parameterdatei des Halbjahres nennt (params/<ZEITRAUM>.yaml, Schlüssel "
+                    "database:), und nennt sie in seiner Ausgabe.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                   help="Version anzeigen und beenden")
+    sub = p.add_subparsers(dest="command", required=True, metavar="BEFEHL",
+                           title="Befehle", parser_class=GermanArgumentParser)
 
-    d = sub.add_parser("demo", help="synthetische Demo-Daten erzeugen und importieren")
-    d.add_argument("--out", type=Path, help="Zielordner (Standard: data/demo)")
-    d.add_argument("--seed", type=int, help="Startwert des Zufallsgenerators")
-    d.add_argument("--scale", type=float, default=1.0,
-                   help="Vielfaches der Personenzahl (110: Landesgröße, über 1 Mio. Zeilen)")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        c = sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".")
+        c.add_argument("--params", metavar="ORDNER",
+                       help=f"Ordner der Parameterdateien (Standard: ${PARAMS_ENV}, sonst "
+                            "params/ im Projektordner)")
+        return c
 
-    t = sub.add_parser("template", help="Statusbögen (xlsx) für ein Halbjahr erzeugen")
-    t.add_argument("period", metavar="ZEITRAUM", help="z. B. 2019-H1")
-    t.add_argument("--out", type=Path, help="Zielordner (Standard: data/vorlagen/ZEITRAUM)")
-    t.add_argument("--database", default=DEFAULT_DATABASE,
-                   help=f"Datenbasis für die Vorbelegung (Standard: {DEFAULT_DATABASE})")
-    t.add_argument("--concept", help="Konzeptkatalog (YAML)")
+    d = command("demo", "synthetische Demo-Daten erzeugen und importieren")
+    d.add_argument("--out", type=Path, metavar="ORDNER", help="Zielordner (Standard: data/demo)")
+    d.add_argument("--seed", type=int, metavar="ZAHL",
+                   help="Startwert des Zufallsgenerators (Standard: fester Demo-Startwert)")
+    d.add_argument("--scale", type=float, default=1.0, metavar="FAKTOR",
+                   help="Vielfaches der Personenzahl, 110: Landesgröße mit über 1 Mio. Zeilen "
+                        "(Standard: 1)")
+
+    t = command("template", "Statusbögen (xlsx) für ein Halbjahr erzeugen, vorbelegt mit den "
+                            "Angaben des Vorhalbjahres")
+    t.add_argument("period", metavar="ZEITRAUM", help=PERIOD_HELP)
+    t.add_argument("--out", type=Path, metavar="ORDNER",
+                   help="Zielordner (Standard: data/vorlagen/ZEITRAUM)")
+    t.add_argument("--database", metavar="DATEI", help=DATABASE_HELP)
+    t.add_argument("--concept", metavar="DATEI", help=CONCEPT_HELP)
     t.add_argument("--decisions", action="store_true",
-                   help="zusätzlich ein leeres Register der Steuerungsentscheidungen anlegen")
+                   help="zusätzlich ein leeres Register der Steuerungsentscheidungen anlegen "
+                        "(Standard: nein)")
 
-    i = sub.add_parser("import-status", help="ausgefüllte Statusbögen importieren")
-    i.add_argument("period", metavar="ZEITRAUM")
-    i.add_argument("files", metavar="DATEI", nargs="+", type=Path)
-    i.add_argument("--database", default=DEFAULT_DATABASE)
-    i.add_argument("--concept")
+    i = command("import-status", "ausgefüllte Statusbögen importieren")
+    i.add_argument("period", metavar="ZEITRAUM", help=PERIOD_HELP)
+    i.add_argument("files", metavar="DATEI", nargs="+", type=Path,
+                   help="ein oder mehrere Statusbögen (xlsx)")
+    i.add_argument("--database", metavar="DATEI", help=DATABASE_HELP)
+    i.add_argument("--concept", metavar="DATEI", help=CONCEPT_HELP)
 
-    e = sub.add_parser("import-decisions", help="Register der Steuerungsentscheidungen importieren")
-    e.add_argument("file", metavar="DATEI", type=Path)
-    e.add_argument("--database", default=DEFAULT_DATABASE)
-    e.add_argument("--concept")
+    e = command("import-decisions", "Register der Steuerungsentscheidungen importieren (ersetzt "
+                                    "den ganzen Bestand)")
+    e.add_argument("file", metavar="DATEI", type=Path, help="das Register (xlsx)")
+    e.add_argument("--ersetzen", action="store_true",
+                   help="auch importieren, wenn das Register weniger Entscheidungen enthält als "
+                        "die Datenbasis (Standard: dann abbrechen und zeigen, was entfiele)")
+    e.add_argument("--database", metavar="DATEI",
+                   help=DATABASE_HELP.replace("params/<ZEITRAUM>.yaml, sonst in der", "der"))
+    e.add_argument("--concept", metavar="DATEI", help=CONCEPT_HELP)
 
-    x = sub.add_parser("import-extract",
-                       help="Personen-Extrakt von Sozialamt oder Jobcenter importieren")
+    x = command("import-extract", "Personen-Extrakt von Sozialamt oder Jobcenter importieren")
     x.add_argument("source", metavar="QUELLE", choices=["sozialamt", "jobcenter"],
                    help="sozialamt (AsylbLG) oder jobcenter (SGB II)")
-    x.add_argument("stichtag", metavar="STICHTAG", help="TT.MM.JJJJ")
-    x.add_argument("file", metavar="DATEI", type=Path)
-    x.add_argument("--mapping", type=Path, help="Spaltenzuordnung des Amtes (YAML)")
-    x.add_argument("--database", default=DEFAULT_DATABASE)
+    x.add_argument("stichtag", metavar="STICHTAG", help="Stichtag des Extrakts, TT.MM.JJJJ")
+    x.add_argument("file", metavar="DATEI", type=Path, help="der Extrakt (csv oder xlsx)")
+    x.add_argument("--mapping", type=Path, metavar="DATEI",
+                   help="Spaltenzuordnung des Amtes (YAML; Standard: die Spaltennamen des "
+                        "Lieferformats)")
+    x.add_argument("--database", metavar="DATEI",
+                   help=DATABASE_HELP.replace("<ZEITRAUM>", "<Halbjahr des Stichtags>"))
     x.add_argument("--demo-key", action="store_true",
-                   help="mit dem Demo-Schlüssel pseudonymisieren (nur synthetische Daten)")
+                   help="mit dem Demo-Schlüssel pseudonymisieren, nur für synthetische Daten "
+                        "(Standard: Schlüssel aus $INTEGRATIONSMONITOR_KEY_FILE)")
 
-    n = sub.add_parser("indicators", help="Indikatoren berechnen und in der Datenbasis ablegen")
+    n = command("indicators", "Indikatoren berechnen und in der Datenbasis ablegen")
     ng = n.add_mutually_exclusive_group(required=True)
-    ng.add_argument("period", metavar="ZEITRAUM", nargs="?")
-    ng.add_argument("--all", action="store_true", help="alle Halbjahre aus params/")
-    n.add_argument("--database", help="andere Datenbasis als in der Parameterdatei")
+    ng.add_argument("period", metavar="ZEITRAUM", nargs="?", help=PERIOD_HELP)
+    ng.add_argument("--all", action="store_true", help="alle Halbjahre der Parameterdateien")
+    n.add_argument("--database", metavar="DATEI", help=DATABASE_HELP)
 
-    g2 = sub.add_parser("import-reference",
-                        help="Referenzwert aus einem GENESIS-/Regionaldatenbank-Export importieren")
-    g2.add_argument("file", metavar="DATEI", type=Path)
-    g2.add_argument("--figure", required=True, help="Name des Referenzwerts, z. B. kita_quote_3_6")
-    g2.add_argument("--variable", required=True, help="Spalte (Merkmal) im Export")
-    g2.add_argument("--region", default="07335", help="Regionalschlüssel (Standard: 07335)")
-    g2.add_argument("--scale", type=float, default=1.0,
-                    help="Faktor, z. B. 0.01 für Prozentangaben → Anteil")
-    g2.add_argument("--database", default=DEFAULT_DATABASE)
+    g2 = command("import-reference",
+                 "Referenzwert aus einem GENESIS-/Regionaldatenbank-Export importieren")
+    g2.add_argument("file", metavar="DATEI", type=Path, help="der Export (CSV)")
+    g2.add_argument("--figure", required=True, metavar="NAME",
+                    help="Name des Referenzwerts, z. B. kita_quote_3_6 (Pflicht)")
+    g2.add_argument("--variable", required=True, metavar="MERKMAL",
+                    help="Spalte (Merkmal) im Export (Pflicht)")
+    g2.add_argument("--region", default="07335", metavar="SCHLÜSSEL",
+                    help="Regionalschlüssel (Standard: 07335)")
+    g2.add_argument("--scale", type=float, default=1.0, metavar="FAKTOR",
+                    help="Faktor, z. B. 0.01 für Prozentangaben → Anteil (Standard: 1)")
+    g2.add_argument("--database", metavar="DATEI",
+                    help=DATABASE_HELP.replace("params/<ZEITRAUM>.yaml, sonst in der", "der"))
 
-    r = sub.add_parser("report", help="Notebooks ausführen, Bericht als HTML und PDF erzeugen")
+    r = command("report", "Notebooks ausführen, Bericht als HTML und PDF erzeugen")
     g = r.add_mutually_exclusive_group(required=True)
-    g.add_argument("period", metavar="ZEITRAUM", nargs="?")
-    g.add_argument("--all", action="store_true", help="alle Halbjahre aus params/")
-    r.add_argument("--out", type=Path, help="Ausgabeordner (Standard: outputs)")
-    r.add_argument("--database", help="andere Datenbasis als in der Parameterdatei")
-    r.add_argument("--jobs", type=int, help="parallele Prozesse (Standard: Anzahl der Kerne)")
+    g.add_argument("period", metavar="ZEITRAUM", nargs="?", help=PERIOD_HELP)
+    g.add_argument("--all", action="store_true", help="alle Halbjahre der Parameterdateien")
+    r.add_argument("--out", type=Path, metavar="ORDNER",
+                   help="Ausgabeordner (Standard: outputs)")
+    r.add_argument("--database", metavar="DATEI", help=DATABASE_HELP)
+    r.add_argument("--jobs", type=int, metavar="ANZAHL",
+                   help="parallele Prozesse (Standard: Anzahl der Kerne)")
     r.add_argument("--verbose", "-v", action="store_true",
-                   help="Sekunden je Schritt ausgeben")
+                   help="Sekunden je Schritt ausgeben (Standard: aus)")
     r.add_argument("--notebooks", type=Path, help=argparse.SUPPRESS)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    from integrationsmonitor.paths import PARAMS_ENV, resolve
+
     args = _parser().parse_args(argv)
+    before = os.environ.get(PARAMS_ENV)
+    if getattr(args, "params", None):
+        # An environment variable, so that render workers and notebook kernels see it too;
+        # restored afterwards for callers that run several commands in one process.
+        os.environ[PARAMS_ENV] = str(resolve(args.params))
     try:
+        return _run(args)
+    finally:
+        if before is None:
+            os.environ.pop(PARAMS_ENV, None)
+        else:
+            os.environ[PARAMS_ENV] = before
+
+
+def _run(args) -> int:
+    try:
+        if args.command in ("report", "indicators"):
+            _check_periods(args)
         return {"demo": _demo, "template": _template, "import-status": _import_status,
                 "import-decisions": _import_decisions, "import-extract": _import_extract,
                 "indicators": _indicators, "import-reference": _import_reference,
@@ -103,31 +216,91 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _catalogue(args):
-    from integrationsmonitor.catalogue import DEFAULT_CONCEPT, load_catalogue
+def _check_periods(args) -> None:
+    """``report``/``indicators``: the period must have a params file; say which data basis each
+    period uses before anything is computed."""
+    from integrationsmonitor.params import all_params_files, data_basis, params_file
+    from integrationsmonitor.paths import params_dir, shown
+    from integrationsmonitor.periods import Period
 
-    return load_catalogue(getattr(args, "concept", None) or DEFAULT_CONCEPT)
+    available = [p.stem for p in all_params_files()]
+    if not args.all:
+        try:
+            Period.parse(args.period)
+        except ValueError as exc:
+            raise ValueError(f"{exc}. Vorhandene Berichtszeiträume: "
+                             f"{', '.join(available) or 'keine'}") from exc
+        if not params_file(args.period).exists():
+            raise ValueError(f"Für {args.period} gibt es keinen Bericht: keine Parameterdatei "
+                             f"{args.period}.yaml im Ordner {shown(params_dir())}. Vorhandene "
+                             f"Berichtszeiträume: {', '.join(available) or 'keine'}")
+    periods = available if args.all else [args.period]
+    described = {}
+    for period in periods:
+        basis = data_basis(period, args.database)
+        described.setdefault(basis.describe(), []).append(period)
+    for line, ps in described.items():
+        print(line if len(described) == 1 else f"{line} – {', '.join(ps)}")
+
+
+def _basis(args, period: str | None = None):
+    """The data basis of a command, announced on stdout."""
+    from integrationsmonitor.params import data_basis
+
+    basis = data_basis(period, getattr(args, "database", None), getattr(args, "concept", None))
+    print(basis.describe())
+    return basis
 
 
 def _demo(args) -> int:
     from integrationsmonitor.demo import DEFAULT_SEED, generate_demo
+    from integrationsmonitor.params import data_basis
+    from integrationsmonitor.paths import shown
 
     db = generate_demo(args.out, seed=args.seed if args.seed is not None else DEFAULT_SEED,
                        scale=args.scale)
-    print(f"Demo-Daten erzeugt und importiert: {db}")
+    print(f"Demo-Daten erzeugt und importiert: {shown(db)}")
+    print(f"Datenbasis: {shown(db)} (Demo)")
+    try:
+        configured = data_basis()
+    except (InputError, ValueError):
+        return 0
+    if configured.database != Path(db).resolve():
+        print(f"Hinweis: Die Parameterdateien nennen eine andere Datenbasis "
+              f"({shown(configured.database)}, {configured.source}); Befehle und Berichte "
+              f"nutzen die Demo-Daten erst, wenn dort database: \"{shown(db)}\" steht.")
     return 0
 
 
 def _template(args) -> int:
+    from integrationsmonitor.catalogue import load_catalogue
+    from integrationsmonitor.database import connect
     from integrationsmonitor.decisions import REGISTER_NAME, write_register
-    from integrationsmonitor.measure_status import write_templates
-    from integrationsmonitor.paths import project_root, resolve
-    from integrationsmonitor.periods import Period
+    from integrationsmonitor.measure_status import status_rows, write_templates
+    from integrationsmonitor.paths import project_root, shown
+    from integrationsmonitor.periods import Period, ReportingCalendar
 
-    catalogue = _catalogue(args)
     period = Period.parse(args.period)
+    basis = _basis(args, period.id)
+    catalogue = load_catalogue(basis.concept)
     out = args.out or project_root() / "data" / "vorlagen" / period.id
-    paths = write_templates(resolve(args.database), catalogue, period, out)
+    paths = write_templates(basis.database, catalogue, period, out)
+    previous = ReportingCalendar.of(catalogue).previous(period)
+    if previous is not None:
+        found = 0
+        if basis.database.exists():
+            con = connect(basis.database, read_only=True)
+            try:
+                found = len(status_rows(con, previous))
+            finally:
+                con.close()
+        if found:
+            print(f"vorbelegt mit {found} Statusmeldungen aus {previous.id}")
+        else:
+            print(f"Hinweis: In der Datenbasis {shown(basis.database)} liegen für "
+                  f"{previous.id} keine Statusmeldungen vor; die Bögen sind nicht vorbelegt "
+                  "(der Satz „Die Angaben des letzten Halbjahres sind bereits eingetragen“ im "
+                  "Bogen trifft dann nicht zu).")
     if args.decisions:
         paths.append(write_register(out / REGISTER_NAME, catalogue))
     for path in paths:
@@ -136,24 +309,26 @@ def _template(args) -> int:
 
 
 def _import_status(args) -> int:
+    from integrationsmonitor.catalogue import load_catalogue
     from integrationsmonitor.measure_status import import_status
-    from integrationsmonitor.paths import resolve
     from integrationsmonitor.periods import Period
 
-    sheets = import_status(resolve(args.database), _catalogue(args), Period.parse(args.period),
-                           args.files)
+    period = Period.parse(args.period)
+    basis = _basis(args, period.id)
+    sheets = import_status(basis.database, load_catalogue(basis.concept), period, args.files)
     for s in sheets:
         print(f"importiert: {s.file} – AK {s.ak_id}, Maßnahmen: {len(s.status)}, "
               f"Kennzahlen: {len(s.kpis)}")
-    print(f"Datenbasis: {resolve(args.database)}")
     return 0
 
 
 def _import_decisions(args) -> int:
+    from integrationsmonitor.catalogue import load_catalogue
     from integrationsmonitor.decisions import import_register
-    from integrationsmonitor.paths import resolve
 
-    decisions = import_register(resolve(args.database), _catalogue(args), args.file)
+    basis = _basis(args)
+    decisions = import_register(basis.database, load_catalogue(basis.concept), args.file,
+                                replace=args.ersetzen)
     print(f"importiert: Steuerungsentscheidungen aus {args.file.name}: {len(decisions)}")
     return 0
 
@@ -161,12 +336,13 @@ def _import_decisions(args) -> int:
 def _import_extract(args) -> int:
     from integrationsmonitor import formatting as fmt
     from integrationsmonitor.case_data import ColumnMapping, import_extract
-    from integrationsmonitor.paths import resolve
+    from integrationsmonitor.periods import Period
     from integrationsmonitor.pseudonym import load_key
 
     stichtag = fmt.parse_date(args.stichtag)
+    basis = _basis(args, Period.containing(stichtag).id)
     mapping = ColumnMapping.from_file(args.mapping) if args.mapping else None
-    result = import_extract(resolve(args.database), args.file, args.source, stichtag,
+    result = import_extract(basis.database, args.file, args.source, stichtag,
                             load_key(demo=args.demo_key), mapping)
     print(f"importiert: {result.file} – {result.source}, Stichtag {fmt.date(stichtag)}, "
           f"Personen: {fmt.number(result.rows)}")
@@ -212,10 +388,10 @@ def store_indicators(period: str, database: str | None = None) -> int:
 def _import_reference(args) -> int:
     from integrationsmonitor.genesis import read_genesis
     from integrationsmonitor.indicators import import_reference
-    from integrationsmonitor.paths import resolve
 
+    basis = _basis(args)
     table = read_genesis(args.file)
-    n = import_reference(resolve(args.database), table, args.figure, args.variable,
+    n = import_reference(basis.database, table, args.figure, args.variable,
                          args.region, args.scale, args.file.name)
     stand = f", Stand {table.stand:%d.%m.%Y}" if table.stand else ""
     print(f"importiert: {n} Werte für {args.figure} aus {args.file.name} "

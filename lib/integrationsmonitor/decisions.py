@@ -139,11 +139,18 @@ def read_register(path: Path, catalogue: Catalogue) -> list[Decision]:
     return out
 
 
-def import_register(database: str | Path, catalogue: Catalogue, path: Path) -> list[Decision]:
-    """Replace the stored decisions with the register's (all or nothing)."""
+def import_register(database: str | Path, catalogue: Catalogue, path: Path,
+                    replace: bool = False) -> list[Decision]:
+    """Replace the stored decisions with the register's (all or nothing).
+
+    A register with fewer decisions than stored (e.g. a freshly written empty one) is refused
+    unless ``replace`` is True; the error lists the decisions that would be removed.
+    """
     decisions = read_register(path, catalogue)
     con = connect(database)
     try:
+        if not replace:
+            _refuse_shrinking(con, decisions, path)
         with transaction(con):
             import_id = log_import(con, "decisions", file_label(path), sha256_of(path),
                                    len(decisions))
@@ -158,6 +165,22 @@ def import_register(database: str | Path, catalogue: Catalogue, path: Path) -> l
     finally:
         con.close()
     return decisions
+
+
+def _refuse_shrinking(con: duckdb.DuckDBPyConnection, decisions: list[Decision], path: Path
+                      ) -> None:
+    stored = con.execute("SELECT decision_id, decided_on, decision FROM steering_decision "
+                         "ORDER BY decided_on, decision_id").fetchall()
+    if len(decisions) >= len(stored):
+        return
+    kept = {d.decision_id for d in decisions}
+    removed = [r for r in stored if r[0] not in kept]
+    lines = [f"{r[0]} vom {r[1]:%d.%m.%Y}: {r[2][:60]}" for r in removed]
+    raise InputError(
+        Problem(file_label(path), f"das Register enthält {len(decisions)} Entscheidungen, die "
+                f"Datenbasis {len(stored)}; entfallen würden: " + "; ".join(lines)),
+        "Der Import würde Steuerungsentscheidungen löschen und wurde nicht ausgeführt; die "
+        "Datenbasis ist unverändert. Ist das gewollt, mit --ersetzen erneut importieren.")
 
 
 def decisions_until(con: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:

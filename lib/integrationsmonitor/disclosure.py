@@ -13,16 +13,30 @@ Rules (see docs/geheimhaltung.md):
 
 Limits: the equations are those of one table. Linked tables (the same total shown in two
 tables) are kept safe by showing the same totals everywhere, which this module cannot check.
+
+Analysts' own cuts (:mod:`integrationsmonitor.explore`) can be made in any number, so table-wise
+suppression cannot protect them against differencing across cuts. They use cell-key
+perturbation instead (ONS, Census 2021; Destatis, Zensus 2022) through the ONS package
+``cell-key-perturbation``: every person has a record key derived from the pseudonym, a cell's key
+is the sum of its persons' record keys modulo 256, and the p-table
+(``reference/ptable.yaml``) turns (count, cell key) into a small noise. The same persons always
+get the same noise, in any cut, so repeating or reframing a query averages nothing out, and a
+difference of published cells carries the noise of every cell in it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from integrationsmonitor import formatting as fmt
+from integrationsmonitor.paths import PACKAGE_DIR
 
 MIN_CASES = 3  # BA: at least 3 cases per published cell
 SUPPRESSED = "*"
@@ -130,3 +144,134 @@ def protect_share(numerator: Protected, denominator: Protected,
 
 def share_text(share: float) -> str:
     return SUPPRESSED if share is None or np.isnan(share) else fmt.percent(share)
+
+
+# --- Cell-key perturbation for analysts' cuts ------------------------------------------------
+
+PTABLE_FILE = PACKAGE_DIR / "reference" / "ptable.yaml"
+PERTURBED_LEGEND = (
+    "Eigener Schnitt: Zellen, die auch der Bericht zeigt, haben dessen Wert und Sperrung "
+    "(Verfahren der Statistik der BA); alle anderen sind mit der Cell-Key-Methode leicht "
+    "gestört (höchstens ±2, für dieselben Personen immer gleich), Summen werden daher nicht "
+    "aus den Zellen gebildet. „*“: Wert unter 3 oder gesperrt; „–“: genau null.")
+
+
+@dataclass(frozen=True)
+class PTableSpec:
+    """The noise distribution per original count, as read from ``reference/ptable.yaml``.
+
+    Attributes:
+        record_key_range: number of record (and cell) keys, 0 … range − 1.
+        max_pcv: the largest count with a row of its own (larger ones reuse rows 501–max_pcv).
+        noise: original count (or 0 for "default") → {noise: probability}.
+    """
+
+    record_key_range: int
+    max_pcv: int
+    noise: dict[int, dict[int, float]]
+
+    def distribution(self, count: int) -> dict[int, float]:
+        return self.noise.get(count, self.noise[0])
+
+
+@cache
+def ptable_spec() -> PTableSpec:
+    """The p-table specification, checked: rows sum to 1, no count turns negative, noise of
+    counts from 2 on is unbiased and at most ±2.
+
+    >>> spec = ptable_spec()
+    >>> spec.record_key_range, sum(spec.distribution(7).values())
+    (256, 1.0)
+    """
+    raw = yaml.safe_load(PTABLE_FILE.read_text(encoding="utf-8"))
+    noise = {0 if k == "default" else int(k): {int(n): float(p) for n, p in row.items()}
+             for k, row in raw["noise"].items()}
+    spec = PTableSpec(int(raw["record_key_range"]), int(raw["max_pcv"]), noise)
+    for count in [*range(1, 5), 750]:
+        dist = spec.distribution(count)
+        if abs(sum(dist.values()) - 1) > 1e-9:
+            raise ValueError(f"p-Tabelle: Wahrscheinlichkeiten für {count} ergeben nicht 1")
+        if min(count + n for n in dist) < 0:
+            raise ValueError(f"p-Tabelle: Störung macht {count} negativ")
+        if count >= 2 and (abs(sum(n * p for n, p in dist.items())) > 1e-9
+                           or max(map(abs, dist)) > 2):
+            raise ValueError(f"p-Tabelle: Störung für {count} nicht unverzerrt oder über ±2")
+    return spec
+
+
+@cache
+def perturbation_table() -> pd.DataFrame:
+    """The p-table in the ONS format: one row per (pcv, ckey) with its ``pvalue`` (the noise).
+
+    Each noise value gets a run of consecutive cell keys proportional to its probability
+    (ascending noise over ascending keys), so with uniform cell keys the noise follows the
+    specified distribution.
+
+    >>> t = perturbation_table()
+    >>> len(t), int(t["ckey"].max()), sorted(t.loc[t["pcv"] == 5, "pvalue"].unique().tolist())
+    (192000, 255, [-2, -1, 0, 1, 2])
+    """
+    spec = ptable_spec()
+    rows = []
+    for pcv in range(1, spec.max_pcv + 1):
+        keys = []
+        for noise, prob in sorted(spec.distribution(pcv).items()):
+            keys += [noise] * round(prob * spec.record_key_range)
+        if len(keys) != spec.record_key_range:
+            raise ValueError(f"p-Tabelle: Wahrscheinlichkeiten für {pcv} sind keine "
+                             f"Vielfachen von 1/{spec.record_key_range}")
+        rows += [(pcv, ckey, noise) for ckey, noise in enumerate(keys)]
+    return pd.DataFrame(rows, columns=["pcv", "ckey", "pvalue"])
+
+
+def record_key_sql(pseudonym: str = "pseudonym") -> str:
+    """SQL (DuckDB) for a person's record key: 0–255 from a hash of the pseudonym.
+
+    The pseudonym is a keyed hash (HMAC), so nobody without the key can compute a record key;
+    hashing it once more with a fixed prefix keeps the record key independent of the
+    pseudonym's own digits.
+    """
+    return (f"(('0x' || left(sha256('record-key:' || {pseudonym}), 4))::INTEGER "
+            f"% {ptable_spec().record_key_range})")
+
+
+def perturb_counts(microdata: pd.DataFrame, by: list[str], record_key: str = "record_key"
+                   ) -> pd.DataFrame:
+    """Perturbed counts of ``microdata`` rows per combination of the columns ``by``.
+
+    Runs ``cell_key_perturbation.create_perturbed_table`` with this project's p-table and no
+    threshold (the display rule is :func:`perturbed_display`).
+
+    Returns:
+        One row per observed combination: the ``by`` columns, ``true`` (internal only, never
+        published) and ``published`` (the perturbed count, never negative).
+    """
+    from cell_key_perturbation.create_perturbed_table import create_perturbed_table
+
+    if microdata.empty:
+        return pd.DataFrame(columns=[*by, "true", "published"])
+    # The package reports its validation steps in English on stdout; analysts see ours.
+    with contextlib.redirect_stdout(io.StringIO()):
+        table = create_perturbed_table(microdata[[*by, record_key]], perturbation_table(),
+                                       geog=[], tab_vars=list(by), record_key=record_key,
+                                       use_existing_ons_id=False, threshold=0)
+    table = table[table["pre_sdc_count"] > 0]
+    return pd.DataFrame({**{b: table[b].to_numpy() for b in by},
+                         "true": table["pre_sdc_count"].astype("int64").to_numpy(),
+                         "published": table["count"].astype("int64").clip(lower=0).to_numpy()})
+
+
+def perturbed_display(true: int, published: int) -> tuple[str, float]:
+    """How one perturbed cell is published: (text, number or NaN).
+
+    An empty cell is "–" (exactly zero, never perturbed); a perturbed value below 3 is "*",
+    as in the report's rule; otherwise the perturbed value.
+
+    >>> perturbed_display(0, 0), perturbed_display(1, 2), perturbed_display(40, 41)
+    (('–', 0.0), ('*', nan), ('41', 41.0))
+    """
+    if true == 0:
+        return ZERO, 0.0
+    if published < MIN_CASES:
+        return SUPPRESSED, float("nan")
+    return fmt.number(published), float(published)

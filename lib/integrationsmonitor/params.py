@@ -18,7 +18,7 @@ import yaml
 
 from integrationsmonitor import formatting as fmt
 from integrationsmonitor.errors import InputError, Problem, file_label
-from integrationsmonitor.paths import params_dir, resolve
+from integrationsmonitor.paths import params_dir, resolve, shown
 from integrationsmonitor.periods import Period
 
 
@@ -101,9 +101,16 @@ def parse_parameters(values: dict[str, Any], source: str = "Parameter") -> Repor
         except ValueError as exc:
             problems.append(Problem(source, str(exc), key="period"))
         try:
-            fmt.parse_date(values["report_date"])
+            day = fmt.parse_date(values["report_date"])
         except ValueError as exc:
             problems.append(Problem(source, str(exc), key="report_date"))
+        else:
+            end = Period.parse(values["period"]).end if not problems else None
+            if end is not None and day < end:
+                problems.append(Problem(
+                    source, f"Berichtsdatum {fmt.date(day)} liegt vor dem Ende des "
+                    f"Berichtszeitraums ({fmt.date(end)}); ein Bericht kann erst danach "
+                    "erstellt werden", key="report_date"))
     if problems:
         raise InputError(problems, "Die Berichtsparameter sind fehlerhaft.")
     return ReportParameters(**{k: values[k] for k in PARAMETER_NAMES})
@@ -131,3 +138,55 @@ def params_file(period: str) -> Path:
 
 def all_params_files() -> list[Path]:
     return sorted(params_dir().glob("*.yaml"))
+
+
+@dataclass(frozen=True)
+class DataBasis:
+    """The data basis and concept a command works on, and where that was said.
+
+    Attributes:
+        database: the DuckDB data basis (absolute).
+        concept: the concept catalogue YAML (absolute).
+        source: what named them, for messages: a params file or an option.
+    """
+
+    database: Path
+    concept: Path
+    source: str
+
+    def describe(self) -> str:
+        """German line naming the data basis, e.g. for every command's output."""
+        return f"Datenbasis: {shown(self.database)} ({self.source})"
+
+
+def data_basis(period: str | None = None, database: str | Path | None = None,
+               concept: str | Path | None = None) -> DataBasis:
+    """The one answer to "which data basis?": the params file of ``period`` in
+    :func:`params_dir` (else the latest params file there); ``database`` and ``concept`` given
+    explicitly (command-line options) take precedence.
+
+    Raises:
+        ValueError: no params file and no explicit data basis (German message).
+        InputError: the params file is not valid.
+    """
+    params = chosen = None
+    if database is None or concept is None:
+        files = all_params_files()
+        chosen = params_file(period) if period and params_file(period).exists() else \
+            (files[-1] if files else None)
+        params = read_params_file(chosen) if chosen is not None else None
+    if database is None and params is None:
+        raise ValueError(f"Im Ordner {shown(params_dir())} wurde keine Parameterdatei (*.yaml) "
+                         "gefunden; die Datenbasis mit --database angeben oder mit --params den "
+                         "Ordner der Parameterdateien")
+    if database is None:
+        source = f"aus {shown(chosen)}"
+    elif concept is None and params is not None:
+        source = f"--database; Konzept aus {shown(chosen)}"
+    else:
+        source = "--database"
+    if concept is None and params is None:
+        from integrationsmonitor.catalogue import DEFAULT_CONCEPT
+        concept = DEFAULT_CONCEPT
+    return DataBasis(resolve(database) if database is not None else params.database_path,
+                     resolve(concept) if concept is not None else params.concept_path, source)

@@ -8,6 +8,7 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 CONCEPTS_DIR = PACKAGE_DIR / "concepts"
 VOCABULARIES_FILE = CONCEPTS_DIR / "vocabularies.yaml"
+PARAMS_ENV = "INTEGRATIONSMONITOR_PARAMS"  # folder of the params files (default: <root>/params)
 
 
 def project_root() -> Path:
@@ -30,7 +31,19 @@ def resolve(path: str | Path) -> Path:
 
 
 def params_dir() -> Path:
-    return project_root() / "params"
+    """The folder of the params files: ``$INTEGRATIONSMONITOR_PARAMS`` if set (absolute or
+    relative to the project root; the CLI's ``--params`` sets it), else ``<root>/params``."""
+    env = os.environ.get(PARAMS_ENV)
+    return resolve(env) if env else project_root() / "params"
+
+
+def shown(path: str | Path) -> str:
+    """A path as shown to people: relative to the project root where it lies inside it."""
+    p = resolve(path)
+    try:
+        return str(p.relative_to(project_root()))
+    except ValueError:
+        return str(p)
 
 
 def notebooks_dir() -> Path:
