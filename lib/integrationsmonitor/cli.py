@@ -143,6 +143,8 @@ def _import_status(args) -> int:
     for s in sheets:
         print(f"importiert: {s.file} – AK {s.ak_id}, Maßnahmen: {len(s.status)}, "
               f"Kennzahlen: {len(s.kpis)}")
+    for note in sheets.notes:
+        print(f"  Hinweis: {note}")
     print(f"Datenbasis: {resolve(args.database)}")
     return 0
 
@@ -211,6 +213,7 @@ def _import_reference(args) -> int:
     from integrationsmonitor.paths import resolve
 
     table = read_genesis(args.file)
+    table.check_years(args.region, args.variable)
     n = import_reference(resolve(args.database), table, args.figure, args.variable,
                          args.region, args.scale, args.file.name)
     stand = f", Stand {table.stand:%d.%m.%Y}" if table.stand else ""
