@@ -93,6 +93,7 @@ def test_key_must_come_from_outside_the_project(tmp_path, monkeypatch):
         load_key()
     outside = tmp_path / "key.txt"
     outside.write_text("short")
+    outside.chmod(0o600)
     monkeypatch.setenv("INTEGRATIONSMONITOR_KEY_FILE", str(outside))
     with pytest.raises(InputError, match="zu kurz"):
         load_key()
@@ -140,9 +141,9 @@ def test_office_column_mapping(tmp_path):
 
 BAD = {
     # name: (how to make the file, expected message, expected row, expected column)
-    "wrong_encoding": (lambda t: write_csv(t, encoding="utf-16"), "Kodierung nicht unterstützt",
+    "wrong_encoding": (lambda t: write_csv(t, encoding="utf-16"), "Textdatei in UTF-16",
                        None, None),
-    "wrong_separator": (lambda t: write_csv(t, sep="\t"), "Trennzeichen nicht erkannt", 1,
+    "wrong_separator": (lambda t: write_csv(t, sep="\t"), "Trennzeichen oder Spaltennamen", 1,
                         None),
     "missing_column": (lambda t: write_csv(t, header=HEADER.replace("Geschlecht", "Gender")),
                        "Pflichtspalte „Geschlecht“ fehlt", 1, "Geschlecht"),
