@@ -85,9 +85,11 @@ def neutralise_csv(value: Any) -> Any:
 def neutralise_csv_frame(frame):
     """A copy of a pandas frame with every text cell passed through ``neutralise_csv``; write
     it with ``quoting=csv.QUOTE_ALL`` or the default quoting of ``DataFrame.to_csv``."""
+    import pandas as pd
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object:
+        if not (pd.api.types.is_numeric_dtype(out[column])
+                or pd.api.types.is_bool_dtype(out[column])):
             out[column] = out[column].map(neutralise_csv)
     out.columns = [neutralise_csv(c) for c in out.columns]
     return out
