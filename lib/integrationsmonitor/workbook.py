@@ -57,6 +57,29 @@ def write_text_cell(ws, row: int, column: int, value: Any):
     return cell
 
 
+def text_cells(ws, values) -> list:
+    """A row for ``ws.append`` (also on write-only sheets and for pandas rows) in which every
+    string is written as text, never as a formula.
+
+    >>> from openpyxl import Workbook
+    >>> ws = Workbook(write_only=True).create_sheet()
+    >>> [c.data_type for c in text_cells(ws, ["=1+1", "Kurs", 3]) if hasattr(c, "data_type")]
+    ['s']
+    """
+    from openpyxl.cell import WriteOnlyCell
+
+    row = []
+    for value in values:
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            cell = WriteOnlyCell(ws, value)
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            row.append(cell)
+        else:
+            row.append(value)
+    return row
+
+
 def safe_text(ws) -> None:
     """Turn every formula-looking string already put into ``ws`` back into text (for sheets
     filled with ``ws.append`` or ``ws[ref] = value``). Call before saving."""
