@@ -161,9 +161,9 @@ def read_yaml(path: Path, what: str) -> object:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "Syntaxfehler"
         raise InputError(Problem(
-            name, f"kein gültiges YAML ({_yaml_problem(problem)}); häufige Ursachen: ein "
-                  "Tabulator statt Leerzeichen, ein fehlender Doppelpunkt oder ein Wert mit "
-                  "„:“ ohne Anführungszeichen",
+            name, f"kein gültiges YAML ({_yaml_problem(problem)}; der Fehler kann auch in der "
+                  "Zeile davor liegen); häufige Ursachen: ein Tabulator statt Leerzeichen, ein "
+                  "fehlender Doppelpunkt oder ein Wert mit „:“ ohne Anführungszeichen",
             row=mark.line + 1 if mark else None,
             column=str(mark.column + 1) if mark else None),
             f"{what} wurde nicht gelesen.") from None
