@@ -99,6 +99,23 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # e.g. a period outside the term
         print(f"Fehler: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a file that cannot be read or written (rights, full disk)
+        print(f"Fehler: {os_error_message(exc)}", file=sys.stderr)
+        return 1
+
+
+def os_error_message(exc: OSError) -> str:
+    """An operating-system error in German, naming the file but not its folders."""
+    import errno
+
+    reasons = {errno.EACCES: "keine Berechtigung (Datei oder Ordner gesperrt oder in einer "
+                             "anderen Anwendung geöffnet?)",
+               errno.EPERM: "keine Berechtigung", errno.ENOSPC: "kein Speicherplatz mehr",
+               errno.ENOENT: "nicht gefunden", errno.EISDIR: "ist ein Ordner",
+               errno.EROFS: "Laufwerk ist schreibgeschützt"}
+    reason = reasons.get(exc.errno, exc.strerror or "Ein-/Ausgabefehler")
+    where = f"Datei {Path(exc.filename).name}: " if exc.filename else ""
+    return f"{where}{reason}. Nichts wurde übernommen."
 
 
 def _catalogue(args):

@@ -7,6 +7,7 @@ gives the same German message naming the file instead of a library's English one
 from __future__ import annotations
 
 import io
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -114,6 +115,13 @@ def decode_text(raw: bytes, name: str) -> tuple[str, str]:
     >>> decode_text("Müller".encode("cp1252"), "a.csv")
     ('Müller', 'cp1252')
     """
+    text, encoding = _decode(raw, name)
+    # Decomposed umlauts (macOS writes "o" + combining diaeresis) become single characters,
+    # so that "Staatsangehörigkeit" is one spelling.
+    return unicodedata.normalize("NFC", text), encoding
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, str]:
     if raw.startswith(b"\xef\xbb\xbf"):
         try:
             return raw[3:].decode("utf-8"), "utf-8-sig"

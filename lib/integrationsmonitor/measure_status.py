@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from integrationsmonitor.catalogue import Catalogue
-from integrationsmonitor.database import connect, connected, log_import, transaction
+from integrationsmonitor.database import connected, log_import, transaction
 from integrationsmonitor.errors import UNCHANGED, InputError, Problem, ProblemCollector
 from integrationsmonitor.input_files import is_lock_file
 from integrationsmonitor.periods import Period, ReportingCalendar
@@ -94,12 +94,9 @@ def write_templates(database: str | Path | None, catalogue: Catalogue, period: P
     prev_status = prev_kpis = None
     prev = cal.previous(period)
     if prev is not None and database is not None and Path(database).exists():
-        con = connect(database, read_only=True)
-        try:
+        with connected(database, read_only=True) as con:
             prev_status = status_rows(con, prev)
             prev_kpis = kpi_rows(con, prev)
-        finally:
-            con.close()
     paths = []
     for ak_id in catalogue.arbeitskreise["ak_id"]:
         ps = prev_status[prev_status["ak_id"] == ak_id] if prev_status is not None else None

@@ -330,7 +330,8 @@ def read_status_workbook(path: Path, catalogue: Catalogue, period: Period) -> St
                 pct = int(pct)
             except ValueError:
                 problems.add(f"erwartet eine ganze Zahl von 0 bis 100, gefunden "
-                             f"„{cell_text(cells[COL_PCT])}“", row=r, column=COL_PCT)
+                             f"„{_as_seen(cells[COL_PCT], formats[COL_PCT])}“", row=r,
+                             column=COL_PCT)
                 pct = None
         note = cell_text(cells[COL_NOTE])
         if status in explain and note is None:
@@ -364,8 +365,9 @@ def read_status_workbook(path: Path, catalogue: Catalogue, period: Period) -> St
                 if number < 0:
                     raise ValueError
             except ValueError:
-                problems.add(f"erwartet eine Zahl ab 0, gefunden „{cell_text(kval)}“ "
-                             "(Dezimalkomma, z. B. 1.234 oder 12,5)", row=r, column=value_col)
+                seen_as = _as_seen(kval, formats[value_col])
+                problems.add(f"erwartet eine Zahl ab 0, gefunden „{seen_as}“ (Dezimalkomma, "
+                             "z. B. 1.234 oder 12,5)", row=r, column=value_col)
                 continue
             if kname.lower() in names_here:
                 problems.add(f"Kennzahl „{kname}“ steht in dieser Zeile doppelt", row=r,
@@ -393,3 +395,16 @@ def read_status_workbook(path: Path, catalogue: Catalogue, period: Period) -> St
                                                   "responsible"]),
         kpis=pd.DataFrame(kpi_rows, columns=["measure_id", "ak_id", "kennzahl", "wert"]),
         notes=tuple(notes))
+
+
+def _as_seen(value, number_format: str | None) -> str:
+    """A cell value as the person saw it in Excel: German decimals, percent cells in percent.
+
+    >>> _as_seen(0.405, "0.0%"), _as_seen(12.5, "General"), _as_seen("viele", None)
+    ('40,5 %', '12,5', 'viele')
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if number_format and "%" in number_format:
+            return fmt.number(value * 100, 10).rstrip("0").rstrip(",") + " %"
+        return fmt.number(value, 10).rstrip("0").rstrip(",")
+    return cell_text(value) or ""

@@ -204,6 +204,7 @@ def cell_text(value: Any) -> str | None:
         value = f"{value:%H:%M}"
     text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), str(value))
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
+    text = unicodedata.normalize("NFC", text)
     lines = [" ".join(line.split()) for line in text.split("\n")]
     text = "\n".join(lines).strip()
     return text or None
