@@ -150,7 +150,11 @@ def read_table(path: Path, mapping: ColumnMapping
             wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
             ws = wb.worksheets[0]
             sheet = ws.title
-            rows = [[cell_text(v) or "" for v in r] for r in ws.iter_rows(values_only=True)]
+            # Rows and columns counted from A1 whatever the stored dimension says: exports
+            # from other programs often carry a wrong one, which would cut or shift the data.
+            ws.reset_dimensions()
+            rows = [[cell_text(v) or "" for v in r]
+                    for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
             merges = _merged_ranges(raw, getattr(ws, "_worksheet_path", ""))
             wb.close()
         except InputError:
