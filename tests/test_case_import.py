@@ -259,3 +259,9 @@ def test_mapping_file_is_checked_before_the_extract(tmp_path):
         ("columns.Nation", "unbekanntes Feld „nation“"),
         ("drop", "erwartet eine Liste von Spaltennamen, z. B. [Name, Anschrift]"),
         ("spalten", "unbekannter Schlüssel")]
+
+
+def test_verbandsschluessel_that_excel_stripped_of_its_leading_zero_is_read(tmp_path):
+    rows = [ROWS[1].replace(";073355006;", ";73355006;")]
+    out, _ = check_extract(write_csv(tmp_path, rows=rows), "sozialamt", DAY)
+    assert out["vg_code"].tolist() == ["073355006"]

@@ -42,6 +42,10 @@ class Territory:
     def code_for(self, value: str, day: dt.date) -> str | None:
         """The unit code for a name or code as given in an extract on ``day``."""
         text = " ".join(str(value).split())
+        if text.isdigit() and len(text) == len(self.kreis_code) + 3:
+            # Excel drops the leading zero of a code typed as number: "73355006" is
+            # "073355006" (the Land code of Rheinland-Pfalz is 07).
+            text = text.zfill(len(self.kreis_code) + 4)
         valid = self.units[(self.units["valid_from"] <= day) & (self.units["valid_until"] >= day)]
         by_code = valid[valid["code"] == text]
         if len(by_code):
