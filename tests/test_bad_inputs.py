@@ -336,6 +336,44 @@ def test_extract_in_another_format_is_named_for_what_it_is(basis, tmp_path, caps
     assert digest(basis) == before
 
 
+X14_VALIDATION = (b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+                  b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+                  b'<x14:dataValidations count="0"/></ext></extLst></worksheet>')
+
+
+def _as_excel_saves_it(path: Path) -> Path:
+    """Add the drop-down extension Excel writes into every sheet with list validations."""
+    copy = path.with_name("tmp-" + path.name)
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(copy, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = data.replace(b"</worksheet>", X14_VALIDATION)
+            zout.writestr(item, data)
+    copy.replace(path)
+    return path
+
+
+def test_openpyxl_warnings_never_reach_the_user(tmp_path, status_books, real_key):
+    import warnings
+
+    aaa, bbb = (_as_excel_saves_it(p) for p in status_books)
+    wb = openpyxl.Workbook()
+    wb.active.append(HEADER.split(";"))
+    for row in ROWS:
+        wb.active.append(row.split(";"))
+    extract_xlsx = tmp_path / "sozial.xlsx"
+    wb.save(extract_xlsx)
+    _as_excel_saves_it(extract_xlsx)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["import-status", "2018-H2", str(aaa), str(bbb), "--database",
+                     str(tmp_path / "b.duckdb"), "--concept", MINI]) == 0
+        assert main(["import-extract", "sozialamt", "31.12.2019", str(extract_xlsx),
+                     "--database", str(tmp_path / "b.duckdb")]) == 0
+    assert [str(w.message) for w in caught] == []
+
+
 # --- 3. wrong locations ------------------------------------------------------------------------
 
 def test_rows_after_blank_lines_and_quoted_line_breaks_keep_their_file_row(basis, tmp_path,

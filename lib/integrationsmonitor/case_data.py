@@ -41,7 +41,12 @@ from integrationsmonitor.reference import (
     territory,
     vocabularies,
 )
-from integrationsmonitor.workbook import MERGED_MESSAGE, cell_text, sha256_of
+from integrationsmonitor.workbook import (
+    MERGED_MESSAGE,
+    cell_text,
+    quiet_openpyxl,
+    sha256_of,
+)
 
 SOURCES = {"sozialamt": "asylblg", "jobcenter": "sgb2"}
 SOURCE_LABELS = {"sozialamt": "Sozialamt (AsylbLG)", "jobcenter": "Jobcenter (SGB II)"}
@@ -147,18 +152,17 @@ def read_table(path: Path, mapping: ColumnMapping
     sheet = None
     if kind == "xlsx":
         try:
-            wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-            ws = wb.worksheets[0]
-            sheet = ws.title
-            # Rows and columns counted from A1 whatever the stored dimension says: exports
-            # from other programs often carry a wrong one, which would cut or shift the data.
-            ws.reset_dimensions()
-            rows = [[cell_text(v) or "" for v in r]
-                    for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
-            merges = _merged_ranges(raw, getattr(ws, "_worksheet_path", ""))
-            wb.close()
-        except InputError:
-            raise
+            with quiet_openpyxl():  # read-only sheets parse (and warn) while iterating
+                wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+                ws = wb.worksheets[0]
+                sheet = ws.title
+                # Rows and columns counted from A1 whatever the stored dimension says: other
+                # programs' exports often carry a wrong one, which would cut or shift the data.
+                ws.reset_dimensions()
+                rows = [[cell_text(v) or "" for v in r]
+                        for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+                merges = _merged_ranges(raw, getattr(ws, "_worksheet_path", ""))
+                wb.close()
         except Exception:  # openpyxl raises many types, in English, for damaged files
             raise InputError(Problem(name, "die Arbeitsmappe ist beschädigt und lässt sich nicht "
                                      "lesen; bitte in Excel öffnen und erneut als .xlsx "

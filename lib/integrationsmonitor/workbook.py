@@ -6,10 +6,13 @@ is "not ours" and is rejected with a clear message.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
 import unicodedata
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +137,23 @@ def fix_timestamps(wb: Workbook) -> None:
     wb.properties.creator = "Integrationsmonitor"
 
 
+@contextlib.contextmanager
+def quiet_openpyxl() -> Iterator[None]:
+    """Silence openpyxl's English warnings on stderr ("Data Validation extension is not
+    supported …", which every workbook saved by Excel with drop-down lists triggers): they
+    concern parts we never read, and staff would take them for errors. Read-only workbooks
+    parse lazily, so keep the block open while iterating."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+        yield
+
+
+def load_workbook_quietly(source, **kwargs) -> Workbook:
+    """``openpyxl.load_workbook`` inside ``quiet_openpyxl``."""
+    with quiet_openpyxl():
+        return openpyxl.load_workbook(source, **kwargs)
+
+
 def open_workbook(path: Path, expected_format: str) -> tuple[Workbook, dict[str, str]]:
     """Open a returned workbook and read its ``_meta`` sheet.
 
@@ -146,7 +166,7 @@ def open_workbook(path: Path, expected_format: str) -> tuple[Workbook, dict[str,
     require_kind(path, {"xlsx"}, {"text": not_xlsx, "zip": not_xlsx, "ole": not_xlsx,
                                   "utf16": not_xlsx})
     try:
-        wb = openpyxl.load_workbook(path, data_only=True)
+        wb = load_workbook_quietly(path, data_only=True)
     except Exception:  # openpyxl raises many types, in English, for damaged files
         raise InputError(Problem(name, "die Arbeitsmappe ist beschädigt und lässt sich nicht "
                                  "lesen; bitte in Excel öffnen, „Speichern unter … "
