@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -694,6 +695,61 @@ def test_remarks_that_look_like_formulas_go_out_as_text_in_the_next_template(
     assert set(FORMULAS[:5]) <= values
     typed = [c for row in ws.iter_rows() for c in row if c.value in FORMULAS]
     assert all(c.data_type == "s" and c.quotePrefix for c in typed)
+
+
+def _with_cached_error(path: Path, marker: str, formula: str, error: str) -> Path:
+    """Replace the text cell ``marker`` by a formula whose stored result is an error value,
+    as Excel and LibreOffice save a remark typed as "=> …" without an apostrophe."""
+    from xml.sax.saxutils import escape
+
+    copy = path.with_name("tmp-" + path.name)
+    pattern = re.compile(r'<c r="([A-Z]+\d+)"([^>]*?) t="inlineStr"><is><t>' + marker
+                         + "</t></is></c>")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(copy, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = pattern.sub(lambda m: f'<c r="{m.group(1)}"{m.group(2)} t="e"><f>'
+                                   f"{escape(formula)}</f><v>{error}</v></c>",
+                                   data.decode()).encode()
+            zout.writestr(item, data)
+    copy.replace(path)
+    assert marker.encode() not in path.read_bytes()
+    return path
+
+
+@pytest.mark.parametrize("saved_as, fragment", [
+    ("formula", "Formel „=> Kurs läuft weiter“ ohne gespeicherten Wert"),
+    ("#NAME?", "Excel zeigt hier den Fehler „#NAME?“ (Formel „=> Kurs läuft weiter“)"),
+    ("Err:509", "Excel zeigt hier den Fehler „Err:509“"),  # as LibreOffice stores it
+])
+def test_remark_typed_as_a_broken_formula_is_named_not_stored_or_lost(basis, status_books,
+                                                                      capsys, saved_as,
+                                                                      fragment):
+    before = digest(basis)
+    aaa, bbb = status_books
+    row = row_of(aaa, "AAA-M01")
+    if saved_as == "formula":  # openpyxl keeps it a formula, with no stored result
+        edit(aaa, "AAA-M01", COL_NOTE, "=> Kurs läuft weiter")
+    else:
+        edit(aaa, "AAA-M01", COL_NOTE, "PLATZHALTER", as_text=True)
+        _with_cached_error(aaa, "PLATZHALTER", "> Kurs läuft weiter", saved_as)
+    code, _, err = run(capsys, "import-status", "2018-H2", aaa, bbb, "--database", basis,
+                       "--concept", MINI)
+    assert_rejected(code, err, f"Datei Statusbogen_2018-H2_AAA.xlsx, Blatt „Status“, Zeile {row}, "
+                    f"Spalte „Sachstand / Bemerkung“: {fragment}", "mit einem Hochkomma davor")
+    assert digest(basis) == before
+
+
+def test_register_reason_typed_as_a_broken_formula_is_named(tmp_path, capsys):
+    register = write_register(tmp_path / "r.xlsx", _mini(), [
+        Decision("1", dt.date(2019, 3, 1), "PLATZHALTER", "Entscheidung", ())])
+    _with_cached_error(register, "PLATZHALTER", "+ Mittel gestrichen", "#NAME?")
+    code, _, err = run(capsys, "import-decisions", register, "--database",
+                       tmp_path / "b.duckdb", "--concept", MINI)
+    assert_rejected(code, err, "Datei r.xlsx, Blatt „Entscheidungen“, Zeile 5, Spalte „Anlass / "
+                    "geänderte Rahmenbedingung“: Excel zeigt hier den Fehler „#NAME?“")
+    assert not (tmp_path / "b.duckdb").exists()
 
 
 def test_decisions_register_writes_reasons_as_text(tmp_path):

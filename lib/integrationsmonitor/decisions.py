@@ -24,7 +24,9 @@ from integrationsmonitor.workbook import (
     WRAP,
     cell_date,
     cell_text,
+    entered_value_problem,
     fix_timestamps,
+    formulas_of,
     merged_ranges,
     open_workbook,
     sha256_of,
@@ -108,10 +110,18 @@ def read_register(path: Path, catalogue: Catalogue) -> list[Decision]:
                 row=HEADER_ROW)
         problems.raise_if_any(rejected)
     known = set(catalogue.measures["measure_id"])
+    formulas = formulas_of(path, SHEET)
     out, seen = [], {}
     for r, row in enumerate(ws.iter_rows(min_row=FIRST_ROW, max_col=len(COLUMNS),
                                          values_only=True), start=FIRST_ROW):
         values = dict(zip(COLUMNS, row))
+        broken = [(h, entered_value_problem(values[h], formulas.get((r, i))))
+                  for i, h in enumerate(COLUMNS, start=1)]
+        for h, message in broken:
+            if message:
+                problem(message, r, h)
+        if any(message for _, message in broken):
+            continue
         if all(cell_text(v) is None for v in values.values()):
             continue
         did = cell_text(values[COL_ID])

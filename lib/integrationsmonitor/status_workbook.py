@@ -33,7 +33,9 @@ from integrationsmonitor.workbook import (
     cell_number,
     cell_text,
     choice_key,
+    entered_value_problem,
     fix_timestamps,
+    formulas_of,
     merged_ranges,
     open_workbook,
     sha256_of,
@@ -280,6 +282,7 @@ def read_status_workbook(path: Path, catalogue: Catalogue, period: Period) -> St
     measures = catalogue.measures.set_index("measure_id")
     ak_measures = set(catalogue.measures_of(ak_id)["measure_id"])
 
+    formulas = formulas_of(path, SHEET)
     known_columns = set(col.values())
     foreign: dict[int, int] = {}  # column index → first row with content outside our columns
     status_rows, kpi_rows, seen, notes = [], [], {}, []
@@ -308,6 +311,13 @@ def read_status_workbook(path: Path, catalogue: Catalogue, period: Period) -> St
                          row=r, column=COL_ID)
             continue
         seen[mid] = r
+        broken = [(h, entered_value_problem(cells[h], formulas.get((r, i + 1))))
+                  for h, i in col.items() if h not in LOCKED_COLUMNS]
+        for h, message in broken:
+            if message:
+                problems.add(message, row=r, column=h)
+        if any(message for _, message in broken):
+            continue
         wording = cell_text(cells[COL_TEXT])
         if wording is not None and choice_key(wording) != choice_key(
                 str(measures.at[mid, "text"])):

@@ -184,6 +184,44 @@ def open_workbook(path: Path, expected_format: str) -> tuple[Workbook, dict[str,
     return wb, meta
 
 
+# Error values Excel and LibreOffice store in place of a formula's result.
+EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!",
+                "#CALC!", "#GETTING_DATA"}
+FORMULA_ADVICE = ("Text, der mit =, +, - oder @ beginnt, bitte mit einem Hochkomma davor "
+                  "eintragen (z. B. '=> Kurs läuft weiter)")
+
+
+def formulas_of(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """The formulas in a sheet by (row, column), both 1-based; loads the book a second time
+    without ``data_only`` (the returned workbooks are small)."""
+    wb = load_workbook_quietly(path)
+    if sheet not in wb.sheetnames:
+        return {}
+    return {(c.row, c.column): str(c.value) for row in wb[sheet].iter_rows() for c in row
+            if c.data_type == "f"}
+
+
+def entered_value_problem(value: Any, formula: str | None) -> str | None:
+    """What is wrong with a cell that should hold what a person typed, or None: an error value
+    where a formula failed (a remark "=> Kurs läuft weiter" typed without apostrophe), or a
+    formula without a stored result (which would be read as an empty cell).
+
+    >>> entered_value_problem("#NAME?", "=> Kurs läuft weiter")[:36]
+    'Excel zeigt hier den Fehler „#NAME?“'
+    >>> entered_value_problem("läuft", None) is None
+    True
+    """
+    text = value.strip() if isinstance(value, str) else None
+    if text in EXCEL_ERRORS or (text or "").startswith("Err:5"):
+        where = f" (Formel „{formula}“)" if formula else ""
+        return (f"Excel zeigt hier den Fehler „{text}“{where}; gemeint war wohl Text. "
+                + FORMULA_ADVICE)
+    if value is None and formula:
+        return (f"Formel „{formula}“ ohne gespeicherten Wert; bitte den Wert selbst "
+                "eintragen. " + FORMULA_ADVICE)
+    return None
+
+
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
