@@ -135,10 +135,13 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    # Only the bytes above ASCII differ between the two code pages: score just those (fast
+    # also for extracts of 100,000 rows).
+    high = raw.translate(None, bytes(range(128)))
     candidates = []
     for encoding in ("cp1252", "cp850"):
         try:
-            candidates.append((_score(raw.decode(encoding)), encoding))
+            candidates.append((_score(high.decode(encoding)), encoding))
         except UnicodeDecodeError:
             continue
     best = max(candidates, key=lambda c: c[0])[1]  # ties keep cp1252 (listed first)
