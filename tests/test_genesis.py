@@ -139,3 +139,12 @@ def test_english_decimal_point_is_refused_not_misread(tmp_path, cell):
     p = err.value.problems[0]
     assert (p.file, p.row, p.column) == ("kita.csv", 8, V3)
     assert f"Zahl mit Dezimalpunkt „{cell}“" in p.message
+
+
+def test_row_numbers_count_only_real_line_ends(tmp_path):
+    path = tmp_path / "bad.csv"
+    text = HAND_MADE.replace("Stichtag 01.03.", "Stichtag\x0c01.03.").replace("93,1", "viel")
+    path.write_bytes(text.replace("\n", "\r\n").encode("cp1252"))
+    with pytest.raises(InputError) as err:
+        read_genesis(path)
+    assert err.value.problems[0].row == 8

@@ -89,7 +89,9 @@ def read_genesis(path: str | Path) -> GenesisTable:
     name = file_label(path)
     require_kind(path, {"text"}, {k: NOT_GENESIS for k in ("xlsx", "ods", "xls", "encrypted")})
     text = _decode(path.read_bytes())
-    lines = text.splitlines()
+    # Only real line ends count (str.splitlines would also break at U+0085 or a form feed
+    # and shift every later row number).
+    lines = re.split(r"\r\n|\r|\n", text)
     cut = next((i for i, ln in enumerate(lines) if ln.startswith("___")), len(lines))
     body = list(csv.reader(io.StringIO("\n".join(lines[:cut])), delimiter=";"))
     footer_rows = list(csv.reader(io.StringIO("\n".join(lines[cut + 1:])), delimiter=";"))
