@@ -93,6 +93,7 @@ def test_key_must_come_from_outside_the_project(tmp_path, monkeypatch):
         load_key()
     outside = tmp_path / "key.txt"
     outside.write_text("short")
+    outside.chmod(0o600)
     monkeypatch.setenv("INTEGRATIONSMONITOR_KEY_FILE", str(outside))
     with pytest.raises(InputError, match="zu kurz"):
         load_key()
@@ -140,9 +141,9 @@ def test_office_column_mapping(tmp_path):
 
 BAD = {
     # name: (how to make the file, expected message, expected row, expected column)
-    "wrong_encoding": (lambda t: write_csv(t, encoding="utf-16"), "Kodierung nicht unterstützt",
+    "wrong_encoding": (lambda t: write_csv(t, encoding="utf-16"), "Textdatei in UTF-16",
                        None, None),
-    "wrong_separator": (lambda t: write_csv(t, sep="\t"), "Trennzeichen nicht erkannt", 1,
+    "wrong_separator": (lambda t: write_csv(t, sep="\t"), "Trennzeichen oder Spaltennamen", 1,
                         None),
     "missing_column": (lambda t: write_csv(t, header=HEADER.replace("Geschlecht", "Gender")),
                        "Pflichtspalte „Geschlecht“ fehlt", 1, "Geschlecht"),
@@ -206,3 +207,61 @@ def test_many_errors_are_listed_together(tmp_path):
     with pytest.raises(InputError) as err:
         check_extract(write_csv(tmp_path, rows=rows), "sozialamt", DAY)
     assert sorted(p.row for p in err.value.problems) == [2, 3, 4]
+
+
+def test_decomposed_umlauts_and_code_page_850_read_like_windows_1252(tmp_path):
+    import unicodedata
+
+    nfd = write_csv(tmp_path, header=unicodedata.normalize("NFD", HEADER), encoding="utf-8",
+                    name="mac.csv")
+    dos = write_csv(tmp_path, rows=[ROWS[0].replace("Syrien", "Türkei")], encoding="cp850",
+                    name="dos.csv")
+    assert len(check_extract(nfd, "sozialamt", DAY)[0]) == 3
+    assert check_extract(dos, "sozialamt", DAY)[0]["nationality"].tolist() == ["Türkei"]
+
+
+def test_xlsx_with_a_wrong_stored_dimension_is_read_whole(tmp_path):
+    import re
+    import zipfile
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r, line in enumerate([HEADER, *ROWS], start=3):
+        for c, value in enumerate(line.split(";"), start=2):  # starts at B3
+            ws.cell(r, c, value)
+    good = tmp_path / "good.xlsx"
+    wb.save(good)
+    bad = tmp_path / "export.xlsx"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":  # as some exporters write it
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1"', data)
+            zout.writestr(item, data)
+    rows, _ = check_extract(bad, "sozialamt", DAY)
+    assert len(rows) == 3
+    wb = openpyxl.load_workbook(good)
+    wb.active["G6"] = "Syrein"
+    wb.save(good)
+    with pytest.raises(InputError) as err:
+        check_extract(good, "sozialamt", DAY)
+    p = err.value.problems[0]
+    assert (p.row, p.column) == (6, "Staatsangehörigkeit")
+
+
+def test_mapping_file_is_checked_before_the_extract(tmp_path):
+    mapping_file = tmp_path / "map.yaml"
+    mapping_file.write_text("columns:\n  Nation: nation\ndrop: Betreuer\nspalten: {}\n",
+                            encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        ColumnMapping.from_file(mapping_file)
+    assert sorted((p.key, p.message.split(" (")[0]) for p in err.value.problems) == [
+        ("columns.Nation", "unbekanntes Feld „nation“"),
+        ("drop", "erwartet eine Liste von Spaltennamen, z. B. [Name, Anschrift]"),
+        ("spalten", "unbekannter Schlüssel")]
+
+
+def test_verbandsschluessel_that_excel_stripped_of_its_leading_zero_is_read(tmp_path):
+    rows = [ROWS[1].replace(";073355006;", ";73355006;")]
+    out, _ = check_extract(write_csv(tmp_path, rows=rows), "sozialamt", DAY)
+    assert out["vg_code"].tolist() == ["073355006"]

@@ -77,3 +77,35 @@ def test_status_workbook_is_not_accepted_as_register(tmp_path, mini):
     (aaa, _) = write_templates(None, mini, Period.parse("2018-H2"), tmp_path)
     with pytest.raises(InputError, match="falsche Art von Bogen"):
         import_register(tmp_path / "b.duckdb", mini, aaa)
+
+
+def test_merged_cells_in_the_register_are_named(tmp_path, mini):
+    path = write_register(tmp_path / "reg.xlsx", mini, DECISIONS)
+    wb = openpyxl.load_workbook(path)
+    wb[SHEET].merge_cells("C5:D5")
+    wb.save(path)
+    with pytest.raises(InputError) as err:
+        import_register(tmp_path / "b.duckdb", mini, path)
+    p = err.value.problems[0]
+    assert (p.file, p.sheet, p.row) == ("reg.xlsx", SHEET, 5)
+    assert p.message.startswith("verbundene Zellen (C5:D5)")
+    assert not (tmp_path / "b.duckdb").exists()
+
+
+def test_register_text_that_looks_like_a_formula_survives_the_round_trip(tmp_path, mini):
+    odd = [Decision("1", dt.date(2019, 2, 1), "=> Mittel gestrichen", "+ neue Anträge",
+                    ("AAA-M01",))]
+    path = write_register(tmp_path / "reg.xlsx", mini, odd)
+    ws = openpyxl.load_workbook(path)[SHEET]
+    assert [ws.cell(5, c).data_type for c in (3, 4)] == ["s", "s"]
+    assert import_register(tmp_path / "b.duckdb", mini, path) == odd
+
+
+def test_date_typed_as_text_and_remark_with_excel_line_break_are_read(tmp_path, mini):
+    path = write_register(tmp_path / "reg.xlsx", mini, DECISIONS[:1])
+    wb = openpyxl.load_workbook(path)
+    wb[SHEET]["B5"] = "14.11.2018"
+    wb[SHEET]["C5"] = "Zeile eins_x000D_\nZeile zwei"
+    wb.save(path)
+    (d,) = import_register(tmp_path / "b.duckdb", mini, path)
+    assert (d.decided_on, d.reason) == (dt.date(2018, 11, 14), "Zeile eins\nZeile zwei")

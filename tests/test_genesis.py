@@ -102,3 +102,49 @@ def test_import_reference_command(hand_made, tmp_path, capsys):
     assert code == 0
     assert ("importiert: 2 Werte für kita_quote_3_6 aus 22541-01-01-4.csv (Tabelle "
             "22541-01-01-4, Stand 21.09.2026)") in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("label, year", [("2019", 2019), ("31.12.2019", 2019),
+                                         ("01.03.2019", 2019), ("2019-12-31", 2019),
+                                         ("Schuljahr 2019/20", 2019)])
+def test_time_labels_give_their_year(label, year):
+    from integrationsmonitor.genesis import year_of
+
+    assert year_of(label) == year
+
+
+@pytest.mark.parametrize("label", ["März", "", "19", "12345"])
+def test_time_label_without_a_year_is_refused(label):
+    from integrationsmonitor.genesis import year_of
+
+    with pytest.raises(ValueError, match="enthält kein Jahr"):
+        year_of(label)
+
+
+@pytest.mark.parametrize("encoding, dash", [("cp1252", "–"), ("utf-8-sig", "–"),
+                                            ("utf-8", "—"), ("iso-8859-1", "-")])
+def test_resaved_exports_read_the_zero_dash_in_any_encoding(tmp_path, encoding, dash):
+    path = tmp_path / "kita.csv"
+    path.write_bytes(HAND_MADE.replace(";.;-;/", f";.;{dash};/").encode(encoding))
+    d = read_genesis(path).data.set_index(["key_2", "variable"]).loc[("07312", V3)]
+    assert (d["value"], d["marker"], d["reason"]) == (0.0, "-", "genau null")
+
+
+@pytest.mark.parametrize("cell", ["92.8", "0.5", "-3.25"])
+def test_english_decimal_point_is_refused_not_misread(tmp_path, cell):
+    path = tmp_path / "kita.csv"
+    path.write_bytes(HAND_MADE.replace("93,1", cell).encode("iso-8859-1"))
+    with pytest.raises(InputError) as err:
+        read_genesis(path)
+    p = err.value.problems[0]
+    assert (p.file, p.row, p.column) == ("kita.csv", 8, V3)
+    assert f"Zahl mit Dezimalpunkt „{cell}“" in p.message
+
+
+def test_row_numbers_count_only_real_line_ends(tmp_path):
+    path = tmp_path / "bad.csv"
+    text = HAND_MADE.replace("Stichtag 01.03.", "Stichtag\x0c01.03.").replace("93,1", "viel")
+    path.write_bytes(text.replace("\n", "\r\n").encode("cp1252"))
+    with pytest.raises(InputError) as err:
+        read_genesis(path)
+    assert err.value.problems[0].row == 8

@@ -288,3 +288,77 @@ def test_german_number_text_is_accepted(workbooks, mini, database):
     assert con.execute("SELECT progress_pct FROM measure_status WHERE measure_id = 'AAA-M01'"
                        ).fetchone() == (40,)
     con.close()
+
+
+def _typed(path: Path, cell: str, value, number_format: str | None = None) -> None:
+    wb = openpyxl.load_workbook(path)
+    c = wb[SHEET][cell]
+    c.value = value
+    if number_format:
+        c.number_format = number_format
+    if isinstance(value, str):
+        c.data_type = "s"  # typed as text (Excel: leading apostrophe or a text cell)
+    wb.save(path)
+
+
+@pytest.mark.parametrize("value, number_format, expected", [
+    (1, "0%", 100),          # "100%" typed: Excel stores 1 with a percent format
+    (0.5, "0%", 50),
+    (0.05, "0.0%", 5),
+    ("100%", None, 100),     # typed into a text cell
+    ("75\u00a0%", None, 75),  # with a no-break space, as Excel's own formatting writes it
+    (40, "General", 40),
+])
+def test_percent_is_read_as_the_person_saw_it(workbooks, mini, database, value, number_format,
+                                              expected):
+    _typed(workbooks[0], f"F{_row(workbooks[0], 'AAA-M01')}", value, number_format)
+    import_status(database, mini, H2_2018, workbooks)
+    con = duckdb.connect(str(database), read_only=True)
+    assert con.execute("SELECT progress_pct FROM measure_status WHERE measure_id = 'AAA-M01'"
+                       ).fetchone() == (expected,)
+    con.close()
+
+
+@pytest.mark.parametrize("value, number_format, shown", [
+    (1.5, "0%", "150 %"), (0.405, "0.0%", "40,5 %"), (12.5, "General", "12,5")])
+def test_percent_out_of_range_is_quoted_as_excel_showed_it(workbooks, mini, database, value,
+                                                          number_format, shown):
+    row = _row(workbooks[0], "AAA-M01")
+    _typed(workbooks[0], f"F{row}", value, number_format)
+    with pytest.raises(InputError) as err:
+        import_status(database, mini, H2_2018, workbooks)
+    p = err.value.problems[0]
+    assert (p.row, p.column) == (row, "Umsetzungsgrad in %")
+    assert f"gefunden „{shown}“" in p.message
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("1.234", 1234.0), ("12.345.678", 12345678.0), ("1\u00a0234", 1234.0), ("1 234,5", 1234.5),
+    ("7", 7.0), ("0,5", 0.5)])
+def test_counts_typed_as_text_are_read_the_german_way(workbooks, mini, database, typed,
+                                                      expected):
+    _typed(workbooks[0], f"K{_row(workbooks[0], 'AAA-M01')}", typed)
+    import_status(database, mini, H2_2018, workbooks)
+    con = duckdb.connect(str(database), read_only=True)
+    assert con.execute("SELECT wert FROM measure_kpi").fetchone() == (expected,)
+    con.close()
+
+
+@pytest.mark.parametrize("typed", ["In Umsetzung", "in\u00a0Umsetzung", " in  umsetzung ",
+                                   "in\u2009Umsetzung\u200b", "IN UMSETZUNG"])
+def test_status_spellings_that_look_the_same_are_accepted(workbooks, mini, database, typed):
+    _typed(workbooks[0], f"E{_row(workbooks[0], 'AAA-M01')}", typed)
+    import_status(database, mini, H2_2018, workbooks)
+    con = duckdb.connect(str(database), read_only=True)
+    assert con.execute("SELECT status FROM measure_status WHERE measure_id = 'AAA-M01'"
+                       ).fetchone() == ("in_umsetzung",)
+    con.close()
+
+
+def test_template_writes_previous_remarks_as_text_not_formulas(workbooks, mini, database,
+                                                               tmp_path):
+    _typed(workbooks[0], f"G{_row(workbooks[0], 'AAA-M01')}", "=HYPERLINK(\"http://x\")")
+    import_status(database, mini, H2_2018, workbooks)
+    (aaa, _) = write_templates(database, mini, H1_2019, tmp_path / "next")
+    cell = openpyxl.load_workbook(aaa)[SHEET][f"G{_row(aaa, 'AAA-M01')}"]
+    assert (cell.value, cell.data_type) == ("=HYPERLINK(\"http://x\")", "s")

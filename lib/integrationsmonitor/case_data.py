@@ -1,11 +1,11 @@
 """The joint case-figure data basis: import of the person-level extracts of the Sozialamt
 (AsylbLG) and the Jobcenter (SGB II) at each Stichtag.
 
-An import reads the file (CSV in UTF-8 or Windows-1252 with ``;`` or ``,``, or XLSX, with title
-rows above the header allowed), maps the office's column names, checks every row, drops direct
-identifiers, pseudonymises the person key, and replaces that Stichtag and source in the data
-basis in one transaction. Every problem is reported with file, row and column; one problem
-stops the whole import.
+An import reads the file (CSV in UTF-8, Windows-1252 or DOS code page 850 with ``;`` or ``,``,
+or XLSX, with title rows above the header allowed), maps the office's column names, checks
+every row, drops direct identifiers, pseudonymises the person key, and replaces that Stichtag
+and source in the data basis in one transaction. Every problem is reported with file, row and
+column; one problem stops the whole import.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,50 +21,38 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
-import yaml
 
 from integrationsmonitor import formatting as fmt
-from integrationsmonitor.database import connect, log_import, transaction
-from integrationsmonitor.errors import InputError, Problem, file_label
+from integrationsmonitor.database import CASE_SCHEMA, connected, log_import, transaction
+from integrationsmonitor.errors import (
+    UNCHANGED,
+    InputError,
+    Problem,
+    ProblemCollector,
+    file_label,
+    shown,
+)
+from integrationsmonitor.input_files import decode_text, read_yaml, require_kind
 from integrationsmonitor.pseudonym import DEMO_KEY, is_demo_source_key, pseudonymise
 from integrationsmonitor.reference import (
     extract_fields,
     good_perspective_countries,
+    nationalities,
     territory,
     vocabularies,
 )
-from integrationsmonitor.workbook import sha256_of
+from integrationsmonitor.workbook import (
+    MERGED_MESSAGE,
+    cell_text,
+    quiet_openpyxl,
+    sha256_of,
+)
 
 SOURCES = {"sozialamt": "asylblg", "jobcenter": "sgb2"}
 SOURCE_LABELS = {"sozialamt": "Sozialamt (AsylbLG)", "jobcenter": "Jobcenter (SGB II)"}
 MAX_LISTED = 50  # problems listed in one message; the rest are counted
 HEADER_SEARCH_ROWS = 20
 
-CASE_SCHEMA = """
-CREATE TABLE IF NOT EXISTS person_stichtag (
-    stichtag DATE NOT NULL,
-    source VARCHAR NOT NULL,
-    rechtskreis VARCHAR NOT NULL,
-    pseudonym VARCHAR NOT NULL,
-    vg_code VARCHAR NOT NULL,          -- today's territory
-    vg_code_reported VARCHAR NOT NULL, -- as delivered
-    nationality VARCHAR NOT NULL,
-    birth_year SMALLINT NOT NULL,
-    sex VARCHAR NOT NULL,
-    residence_status VARCHAR NOT NULL,
-    perspective VARCHAR NOT NULL,
-    perspective_derived BOOLEAN NOT NULL,
-    benefit_type VARCHAR,
-    housing VARCHAR NOT NULL,
-    course_type VARCHAR NOT NULL,
-    course_state VARCHAR,
-    course_level VARCHAR,
-    employment VARCHAR NOT NULL,
-    kita BOOLEAN,
-    school BOOLEAN,
-    import_id INTEGER NOT NULL
-);
-"""
 STORED_COLUMNS = ["stichtag", "source", "rechtskreis", "pseudonym", "vg_code",
                   "vg_code_reported", "nationality", "birth_year", "sex", "residence_status",
                   "perspective", "perspective_derived", "benefit_type", "housing",
@@ -89,19 +78,37 @@ class ColumnMapping:
         Fields not named there keep their default column names.
         """
         fields, drop = extract_fields()
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        path = Path(path)
+        name = file_label(path)
+        data = read_yaml(path, "Die Spaltenzuordnung") or {}
+        problems = ProblemCollector(name)
+        if not isinstance(data, dict):
+            problems.add("erwartet die Schlüssel „columns:“ (Spalte im Extrakt: Feld) und "
+                         "„drop:“ (Liste der zu verwerfenden Spalten)")
+            problems.raise_if_any("Die Spaltenzuordnung ist fehlerhaft.")
+        for key in sorted(set(map(str, data)) - {"columns", "drop"}):
+            problems.add("unbekannter Schlüssel (erlaubt: columns, drop)", key=key)
+        columns = data.get("columns") or {}
+        drop_extra = data.get("drop") or []
+        if not isinstance(columns, dict):
+            problems.add("erwartet je Zeile „Spalte im Extrakt: Feld“", key="columns")
+            columns = {}
+        if not isinstance(drop_extra, list):
+            problems.add("erwartet eine Liste von Spaltennamen, z. B. [Name, Anschrift]",
+                         key="drop")
+            drop_extra = []
         known = set(fields["field"])
-        problems = [Problem(file_label(path), f"unbekanntes Feld „{f}“ (erlaubt: "
-                            f"{', '.join(sorted(known))})", key=f"columns.{c}")
-                    for c, f in (data.get("columns") or {}).items() if f not in known]
-        if problems:
-            raise InputError(problems, "Die Spaltenzuordnung ist fehlerhaft.")
-        mapped = dict(data.get("columns") or {})
+        for c, f in columns.items():
+            if f not in known:
+                problems.add(f"unbekanntes Feld „{f}“ (erlaubt: {', '.join(sorted(known))})",
+                             key=f"columns.{c}")
+        problems.raise_if_any("Die Spaltenzuordnung ist fehlerhaft.")
+        mapped = {str(k): str(v) for k, v in columns.items()}
         taken = set(mapped.values())
         for column, field in zip(fields["column"], fields["field"]):
             if field not in taken:
                 mapped[column] = field
-        return cls(mapped, drop + tuple(data.get("drop") or ()))
+        return cls(mapped, drop + tuple(str(d) for d in drop_extra))
 
     def lookup(self, header: str) -> str | None:
         return {k.lower(): v for k, v in self.columns.items()}.get(header.strip().lower())
@@ -122,51 +129,61 @@ class ExtractImport:
 
 # --- reading ------------------------------------------------------------------------------------
 
-def _decode(raw: bytes, name: str) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4096]:
-        raise InputError(Problem(name, "Kodierung nicht unterstützt (UTF-16?); erwartet UTF-8 "
-                                 "oder Windows-1252 (ANSI)"))
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="strict")
+NOT_AN_EXTRACT = {
+    "xls": "eine alte Excel-97-2003-Arbeitsmappe (.xls); bitte in Excel „Speichern unter … "
+           "Excel-Arbeitsmappe (*.xlsx)“ oder „CSV (Trennzeichen-getrennt)“ wählen",
+    "ods": "eine OpenDocument-Tabelle (.ods); bitte in LibreOffice „Speichern unter … Excel "
+           "2007-365 (.xlsx)“ oder „Text CSV (.csv)“ wählen",
+}
 
 
 def read_table(path: Path, mapping: ColumnMapping
-               ) -> tuple[list[str], list[list[str]], int, str | None]:
-    """The header, the data rows as text, the file row number of the header, and the sheet.
+               ) -> tuple[list[str], list[list[str]], list[int], int, str | None]:
+    """The header, the data rows as text, each data row's number in the file (as a
+    spreadsheet program or text editor shows it, blank rows counted), the file row number of
+    the header, and the sheet.
 
     The header is the first of the top rows in which at least three cells name known columns,
     so title rows above the header (as many exports write them) are skipped.
     """
     name = file_label(path)
-    if not path.exists():
-        raise InputError(Problem(name, f"Datei nicht gefunden ({path})"))
+    kind = require_kind(path, {"xlsx", "text"}, NOT_AN_EXTRACT)
     raw = path.read_bytes()
-    if not raw.strip():
-        raise InputError(Problem(name, "die Datei ist leer"))
     sheet = None
-    if zipfile.is_zipfile(io.BytesIO(raw)):
+    if kind == "xlsx":
         try:
-            wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        except Exception as exc:
-            raise InputError(Problem(name, f"die Arbeitsmappe lässt sich nicht lesen ({exc})")) \
-                from exc
-        ws = wb.worksheets[0]
-        sheet = ws.title
-        rows = [[_cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
-        wb.close()
+            with quiet_openpyxl():  # read-only sheets parse (and warn) while iterating
+                wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+                ws = wb.worksheets[0]
+                sheet = ws.title
+                # Rows and columns counted from A1 whatever the stored dimension says: other
+                # programs' exports often carry a wrong one, which would cut or shift the data.
+                ws.reset_dimensions()
+                rows = [[cell_text(v) or "" for v in r]
+                        for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+                merges = _merged_ranges(raw, getattr(ws, "_worksheet_path", ""))
+                wb.close()
+        except Exception:  # openpyxl raises many types, in English, for damaged files
+            raise InputError(Problem(name, "die Arbeitsmappe ist beschädigt und lässt sich nicht "
+                                     "lesen; bitte in Excel öffnen und erneut als .xlsx "
+                                     "speichern")) from None
+        numbers = list(range(1, len(rows) + 1))
     else:
-        text = _decode(raw, name)
+        text, encoding = decode_text(raw, name)
         first = next((ln for ln in text.splitlines() if ln.strip()), "")
         delimiter = _delimiter(text, mapping)
         if delimiter is None:
-            raise InputError(Problem(name, "Trennzeichen nicht erkannt: erwartet eine "
-                                     "Kopfzeile mit Spalten, getrennt durch ; oder , "
-                                     f"(gefunden: „{first[:60]}“)", row=1))
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+            raise InputError(Problem(name, "Trennzeichen oder Spaltennamen nicht erkannt: "
+                                     "erwartet eine Kopfzeile mit bekannten Spalten, getrennt "
+                                     f"durch ; oder , (gelesen als {encoding}, erste Zeile: "
+                                     f"„{shown(first)}“)", row=1))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        rows, numbers, line = [], [], 1
+        for r in reader:
+            rows.append(r)
+            numbers.append(line)  # a quoted line break makes one record span lines
+            line = reader.line_num + 1
+        merges = []
     header_index = None
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         if sum(1 for c in row if c and (mapping.lookup(c) or mapping.is_dropped(c))) >= 3:
@@ -176,9 +193,25 @@ def read_table(path: Path, mapping: ColumnMapping
         raise InputError(Problem(name, "keine Kopfzeile mit bekannten Spaltennamen gefunden "
                                  "(z. B. AZR-Nummer; Stichtag; Rechtskreis); ggf. eine "
                                  "Spaltenzuordnung angeben", sheet=sheet))
+    header_row = numbers[header_index]
+    merged = [ref for ref, first_row in merges if first_row >= header_row]
+    if merged:
+        raise InputError(Problem(name, MERGED_MESSAGE.format(ranges=", ".join(merged)),
+                                 sheet=sheet, row=min(r for _, r in merges if r >= header_row)),
+                         UNCHANGED)
     header = [c.strip() for c in rows[header_index]]
-    data = [r for r in rows[header_index + 1:]]
-    return header, data, header_index + 1, sheet
+    return (header, rows[header_index + 1:], numbers[header_index + 1:], header_row, sheet)
+
+
+def _merged_ranges(raw: bytes, sheet_path: str) -> list[tuple[str, int]]:
+    """Merged ranges of an xlsx worksheet with their first row (read-only openpyxl has none)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            xml = z.read(sheet_path.lstrip("/")).decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile):
+        return []
+    return [(ref, int(re.search(r"\d+", ref).group())) for ref in
+            re.findall(r'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"', xml)]
 
 
 def _delimiter(text: str, mapping: ColumnMapping) -> str | None:
@@ -192,38 +225,7 @@ def _delimiter(text: str, mapping: ColumnMapping) -> str | None:
     return best if best_hits >= 3 else None
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return fmt.date(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 # --- checking -----------------------------------------------------------------------------------
-
-class _Problems:
-    def __init__(self, file: str, sheet: str | None):
-        self.file, self.sheet, self.items, self.more = file, sheet, [], 0
-
-    def add(self, message: str, row: int | None = None, column: str | None = None) -> None:
-        if len(self.items) < MAX_LISTED:
-            self.items.append(Problem(self.file, message, sheet=self.sheet, row=row,
-                                      column=column))
-        else:
-            self.more += 1
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            summary = "Der Import wurde abgebrochen; die Datenbasis ist unverändert."
-            if self.more:
-                summary += f" (Weitere {self.more} Fehler sind nicht aufgeführt.)"
-            raise InputError(self.items, summary)
-
 
 def check_extract(path: Path, source: str, stichtag: dt.date,
                   mapping: ColumnMapping | None = None) -> tuple[pd.DataFrame, tuple[str, ...]]:
@@ -237,8 +239,11 @@ def check_extract(path: Path, source: str, stichtag: dt.date,
         raise ValueError(f"unbekannte Quelle „{source}“ (erwartet: {', '.join(SOURCES)})")
     mapping = mapping or ColumnMapping.default()
     name = file_label(path)
-    header, rows, header_row, sheet = read_table(path, mapping)
-    problems = _Problems(name, sheet)
+    if stichtag > dt.date.today():
+        raise InputError(Problem(name, f"der Stichtag {fmt.date(stichtag)} liegt in der Zukunft; "
+                                 "bitte den Stichtag des Extrakts angeben (TT.MM.JJJJ)"), UNCHANGED)
+    header, rows, numbers, header_row, sheet = read_table(path, mapping)
+    problems = ProblemCollector(name, sheet, limit=MAX_LISTED)
     fields, _ = extract_fields()
     field_column = {}  # field → index in the file
     dropped = []
@@ -265,14 +270,18 @@ def check_extract(path: Path, source: str, stichtag: dt.date,
         if f.required and f.field not in field_column and not (
                 f.field == "birth_year" and birth_from_date):
             problems.add(f"Pflichtspalte „{f.column}“ fehlt", header_row, f.column)
-    problems.raise_if_any()
+    problems.raise_if_any(UNCHANGED)
 
-    for n, r in enumerate(rows, start=header_row + 1):
+    for n, r in zip(numbers, rows):
         if len(r) > len(header) and any(c.strip() for c in r[len(header):]):
             problems.add(f"die Zeile hat mehr Felder als die Kopfzeile ({len(r)} statt "
                          f"{len(header)}); Trennzeichen im Text nicht in Anführungszeichen?", n)
-    problems.raise_if_any()
-    rows = [r for r in rows if any(c.strip() for c in r)]
+    problems.raise_if_any(UNCHANGED)
+    # Blank rows are left out, but every row keeps its number in the file (as a spreadsheet
+    # program or editor shows it), so messages point at the right row.
+    kept = [(n, r) for n, r in zip(numbers, rows) if any(c.strip() for c in r)]
+    numbers = [n for n, _ in kept]
+    rows = [r for _, r in kept]
     if not rows:
         raise InputError(Problem(name, "die Datei enthält keine Datenzeilen", sheet=sheet))
     width = len(header)
@@ -280,9 +289,7 @@ def check_extract(path: Path, source: str, stichtag: dt.date,
                          dtype=object)
     for c in range(width):  # fold blanks; extracts repeat few values, so per distinct value
         table[c] = _lookup(table[c], lambda v: " ".join(str(v).split()))
-    # File row numbers: rows are numbered as a spreadsheet shows them (blank rows skipped
-    # above do not shift later numbers for CSV without blank lines).
-    table["_row"] = np.arange(len(table)) + header_row + 1
+    table["_row"] = np.asarray(numbers, dtype=np.int64)
     out = pd.DataFrame({"_row": table["_row"]})
 
     def col(field: str) -> pd.Series:
@@ -332,19 +339,31 @@ def check_extract(path: Path, source: str, stichtag: dt.date,
                   f"Verbandsschlüssel: {names})")
     out["vg_code_reported"] = reported
     out["vg_code"] = reported.map(lambda c: terr.today.get(c) if c else None)
-    out["nationality"] = required("nationality").str.title()
+    nat_raw = required("nationality")
+    known_nationalities = nationalities()
+    out["nationality"] = _lookup(nat_raw, lambda v: known_nationalities.parse(v) if v else None)
+    bad((nat_raw != "") & out["nationality"].isna(), "nationality",
+        lambda i: f"unbekannte Staatsangehörigkeit „{shown(nat_raw[i])}“ (erwartet einen "
+                  "Staat nach ISO 3166 mit deutschem oder englischem Namen, den ISO-Code oder "
+                  "den Destatis-Schlüssel, z. B. Syrien, SY oder 475; außerdem staatenlos, "
+                  "ungeklärt)")
     if birth_from_date:
         i = [h.lower() for h in header].index("geburtsdatum")
         column_name["birth_year"] = header[i]
         birth_text = _lookup(table[i], lambda v: str(_parse_date(v).year) if _parse_date(v)
                              else v)
+        born = _lookup(table[i], _parse_date)
+        bad(born.notna() & (born > stichtag), "birth_year",
+            lambda i: f"Geburtsdatum {fmt.date(born[i])} liegt nach dem Stichtag "
+                      f"{fmt.date(stichtag)}")
     else:
         birth_text = required("birth_year")
     years = pd.to_numeric(birth_text.where(birth_text.str.fullmatch(r"\d{4}"), None),
                           errors="coerce")
     bad((birth_text != "") & years.isna(), "birth_year",
         lambda i: f"erwartet eine Jahreszahl (JJJJ), gefunden „{birth_text[i]}“")
-    bad(years.notna() & ((years < 1900) | (years > stichtag.year)), "birth_year",
+    bad(years.notna() & ((years < 1900) | (years > stichtag.year))
+        & ~(born.notna() & (born > stichtag) if birth_from_date else False), "birth_year",
         lambda i: f"Geburtsjahr {int(years[i])} ist nicht plausibel (1900 bis {stichtag.year})")
     out["birth_year"] = years
     out["sex"] = coded("sex", "sex", True)
@@ -375,7 +394,7 @@ def check_extract(path: Path, source: str, stichtag: dt.date,
     for idx in out.index[dup & keys.duplicated(keep="first")]:
         problems.add(f"Person doppelt im Extrakt (schon in Zeile {first_row[keys[idx]]})",
                      int(out.at[idx, "_row"]), column_name.get("person_key"))
-    problems.raise_if_any()
+    problems.raise_if_any(UNCHANGED)
     return out.drop(columns="_row"), tuple(dropped)
 
 
@@ -408,22 +427,18 @@ def import_extract(database: str | Path, path: str | Path, source: str, stichtag
         raise InputError(Problem(name, "diese Datei enthält echte Personenkennungen; der "
                                  "Demo-Schlüssel ist nur für synthetische Demo-Daten erlaubt. "
                                  "Bitte den echten Schlüssel konfigurieren."),
-                         "Der Import wurde abgebrochen; die Datenbasis ist unverändert.")
+                         UNCHANGED)
     rows["pseudonym"] = pseudonymise(rows.pop("source_key"), key)
     rows["birth_year"] = rows["birth_year"].astype("int16")
-    con = connect(database)
-    try:
-        con.execute(CASE_SCHEMA)
-        with transaction(con):
-            import_id = log_import(con, f"extract-{source}", name, sha256_of(path), len(rows),
-                                   period=stichtag.isoformat())
-            con.execute("DELETE FROM person_stichtag WHERE stichtag = ? AND source = ?",
-                        [stichtag, source])
-            frame = rows[STORED_COLUMNS].assign(import_id=import_id)
-            con.register("new_rows", frame)
-            con.execute("INSERT INTO person_stichtag BY NAME SELECT * FROM new_rows")
-            con.unregister("new_rows")
-    finally:
-        con.close()
+    with connected(database) as con, transaction(con):
+        con.execute(CASE_SCHEMA)  # in schema 2 already; kept for files opened elsewhere
+        import_id = log_import(con, f"extract-{source}", name, sha256_of(path), len(rows),
+                               period=stichtag.isoformat())
+        con.execute("DELETE FROM person_stichtag WHERE stichtag = ? AND source = ?",
+                    [stichtag, source])
+        frame = rows[STORED_COLUMNS].assign(import_id=import_id)
+        con.register("new_rows", frame)
+        con.execute("INSERT INTO person_stichtag BY NAME SELECT * FROM new_rows")
+        con.unregister("new_rows")
     return ExtractImport(name, source, stichtag, len(rows), int(rows["perspective_derived"].sum()),
                          dropped)

@@ -23,6 +23,7 @@ from integrationsmonitor import formatting as fmt
 from integrationsmonitor.case_data import ColumnMapping, import_extract
 from integrationsmonitor.pseudonym import DEMO_KEY, DEMO_KEY_PREFIX
 from integrationsmonitor.reference import extract_fields
+from integrationsmonitor.workbook import text_cells
 
 GOOD = ["Syrien", "Irak", "Eritrea", "Iran", "Somalia"]
 GOOD_P = [0.62, 0.18, 0.1, 0.06, 0.04]
@@ -226,9 +227,9 @@ def _write_xlsx(path: Path, frame: pd.DataFrame, day: dt.date) -> None:
     ws.append(["Jobcenter Landkreis Kaiserslautern – Bestand Geflüchtete (SGB II)"])
     ws.append([f"Stichtag: {fmt.date(day)}", "", "synthetische Demodaten"])
     ws.append([])
-    ws.append(list(frame.columns))
-    for row in frame.itertuples(index=False):
-        ws.append([int(v) if isinstance(v, np.integer) else v for v in row])
+    ws.append(text_cells(ws, list(frame.columns)))
+    for row in frame.itertuples(index=False):  # text stays text, as in every file we write
+        ws.append(text_cells(ws, [int(v) if isinstance(v, np.integer) else v for v in row]))
     wb.save(path)
 
 

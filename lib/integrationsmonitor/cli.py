@@ -214,6 +214,23 @@ def _run(args) -> int:
     except ValueError as exc:  # e.g. a period outside the term
         print(f"Fehler: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a file that cannot be read or written (rights, full disk)
+        print(f"Fehler: {os_error_message(exc)}", file=sys.stderr)
+        return 1
+
+
+def os_error_message(exc: OSError) -> str:
+    """An operating-system error in German, naming the file but not its folders."""
+    import errno
+
+    reasons = {errno.EACCES: "keine Berechtigung (Datei oder Ordner gesperrt oder in einer "
+                             "anderen Anwendung geöffnet?)",
+               errno.EPERM: "keine Berechtigung", errno.ENOSPC: "kein Speicherplatz mehr",
+               errno.ENOENT: "nicht gefunden", errno.EISDIR: "ist ein Ordner",
+               errno.EROFS: "Laufwerk ist schreibgeschützt"}
+    reason = reasons.get(exc.errno, exc.strerror or "Ein-/Ausgabefehler")
+    where = f"Datei {Path(exc.filename).name}: " if exc.filename else ""
+    return f"{where}{reason}. Nichts wurde übernommen."
 
 
 def _check_periods(args) -> None:
@@ -319,6 +336,8 @@ def _import_status(args) -> int:
     for s in sheets:
         print(f"importiert: {s.file} – AK {s.ak_id}, Maßnahmen: {len(s.status)}, "
               f"Kennzahlen: {len(s.kpis)}")
+    for note in sheets.notes:
+        print(f"  Hinweis: {note}")
     return 0
 
 
@@ -391,6 +410,7 @@ def _import_reference(args) -> int:
 
     basis = _basis(args)
     table = read_genesis(args.file)
+    table.check_years(args.region, args.variable)
     n = import_reference(basis.database, table, args.figure, args.variable,
                          args.region, args.scale, args.file.name)
     stand = f", Stand {table.stand:%d.%m.%Y}" if table.stand else ""

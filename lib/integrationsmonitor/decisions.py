@@ -12,21 +12,26 @@ import pandas as pd
 from openpyxl import Workbook
 
 from integrationsmonitor.catalogue import Catalogue
-from integrationsmonitor.database import connect, log_import, transaction
-from integrationsmonitor.errors import InputError, Problem, file_label
+from integrationsmonitor.database import connected, log_import, transaction
+from integrationsmonitor.errors import InputError, Problem, ProblemCollector, file_label
 from integrationsmonitor.periods import Period
 from integrationsmonitor.workbook import (
     BOLD,
     BORDER,
     HEADER_FILL,
+    MERGED_MESSAGE,
     TITLE,
     WRAP,
     cell_date,
     cell_text,
+    entered_value_problem,
     fix_timestamps,
+    formulas_of,
+    merged_ranges,
     open_workbook,
     sha256_of,
     write_meta,
+    write_text_cell,
 )
 
 FORMAT = "integrationsmonitor-decisions"
@@ -57,18 +62,18 @@ def write_register(path: Path, catalogue: Catalogue, decisions: list[Decision] =
     ws = wb.active
     ws.title = SHEET
     group = catalogue.reporting.get("steering_group", "Lenkungsgruppe")
-    ws["A1"] = f"Steuerungsentscheidungen der {group}"
-    ws["A1"].font = TITLE
-    ws["A2"] = ("Eine Zeile je Entscheidung. Datum als TT.MM.JJJJ; betroffene Maßnahmen als IDs "
-                "aus dem Statusbogen, durch Komma getrennt (z. B. TEI-M02, TEI-M04).")
+    write_text_cell(ws, 1, 1, f"Steuerungsentscheidungen der {group}").font = TITLE
+    write_text_cell(ws, 2, 1, "Eine Zeile je Entscheidung. Datum als TT.MM.JJJJ; betroffene "
+                    "Maßnahmen als IDs aus dem Statusbogen, durch Komma getrennt (z. B. "
+                    "TEI-M02, TEI-M04).")
     for i, (header, width) in enumerate(zip(COLUMNS, WIDTHS), start=1):
-        c = ws.cell(HEADER_ROW, i, header)
+        c = write_text_cell(ws, HEADER_ROW, i, header)
         c.font, c.fill, c.border, c.alignment = BOLD, HEADER_FILL, BORDER, WRAP
         ws.column_dimensions[chr(64 + i)].width = width
     for r, d in enumerate(decisions, start=FIRST_ROW):
         values = [d.decision_id, d.decided_on, d.reason, d.decision, ", ".join(d.measure_ids)]
         for i, v in enumerate(values, start=1):
-            c = ws.cell(r, i, v)
+            c = write_text_cell(ws, r, i, v)  # reasons and decisions are text, never formulas
             c.alignment, c.border = WRAP, BORDER
         ws.cell(r, 2).number_format = "DD.MM.YYYY"
     write_meta(wb, {"format": FORMAT, "version": "1", "concept_id": catalogue.concept_id})
@@ -81,28 +86,42 @@ def read_register(path: Path, catalogue: Catalogue) -> list[Decision]:
     """Read and check the register; raises InputError with every problem found."""
     name = file_label(path)
     wb, meta = open_workbook(path, FORMAT)
-    problems: list[Problem] = []
+    problems = ProblemCollector(name, sheet=SHEET)
+    rejected = f"Das Register {name} wurde nicht übernommen."
 
     def problem(msg: str, row: int | None = None, column: str | None = None) -> None:
-        problems.append(Problem(name, msg, sheet=SHEET, row=row, column=column))
+        problems.add(msg, row=row, column=column)
 
     if meta.get("concept_id") != catalogue.concept_id:
-        problems.append(Problem(name, f"das Register gehört zu einem anderen Konzept "
-                                f"(„{meta.get('concept_id')}“)", sheet="_meta"))
+        problems.add(f"das Register gehört zu einem anderen Konzept "
+                     f"(„{meta.get('concept_id')}“)", sheet="_meta")
     if SHEET not in wb.sheetnames:
-        problems.append(Problem(name, f"das Blatt „{SHEET}“ fehlt"))
-        raise InputError(problems, f"Das Register {name} wurde nicht übernommen.")
+        problems.add(f"das Blatt „{SHEET}“ fehlt", sheet=None)
+        problems.raise_if_any(rejected)
     ws = wb[SHEET]
+    merged = merged_ranges(ws, HEADER_ROW)
+    if merged:
+        problem(MERGED_MESSAGE.format(ranges=", ".join(merged)),
+                row=min(ws[r.split(":")[0]].row for r in merged))
+        problems.raise_if_any(rejected)
     header = [cell_text(c.value) for c in ws[HEADER_ROW]]
     if header[:len(COLUMNS)] != COLUMNS:
         problem(f"erwartet die Überschriften {', '.join(COLUMNS)} in Zeile {HEADER_ROW}",
                 row=HEADER_ROW)
-        raise InputError(problems, f"Das Register {name} wurde nicht übernommen.")
+        problems.raise_if_any(rejected)
     known = set(catalogue.measures["measure_id"])
+    formulas = formulas_of(path, SHEET)
     out, seen = [], {}
     for r, row in enumerate(ws.iter_rows(min_row=FIRST_ROW, max_col=len(COLUMNS),
                                          values_only=True), start=FIRST_ROW):
         values = dict(zip(COLUMNS, row))
+        broken = [(h, entered_value_problem(values[h], formulas.get((r, i))))
+                  for i, h in enumerate(COLUMNS, start=1)]
+        for h, message in broken:
+            if message:
+                problem(message, r, h)
+        if any(message for _, message in broken):
+            continue
         if all(cell_text(v) is None for v in values.values()):
             continue
         did = cell_text(values[COL_ID])
@@ -118,6 +137,8 @@ def read_register(path: Path, catalogue: Catalogue) -> list[Decision]:
                     year=catalogue.term_end.year + 1):
                 problem(f"Datum {day:%d.%m.%Y} liegt außerhalb der Laufzeit des Konzepts",
                         r, COL_DATE)
+            elif day > dt.date.today():
+                problem(f"Datum {day:%d.%m.%Y} liegt in der Zukunft", r, COL_DATE)
         except ValueError:
             problem(f"erwartet ein Datum TT.MM.JJJJ, gefunden „{values[COL_DATE] or ''}“",
                     r, COL_DATE)
@@ -133,9 +154,8 @@ def read_register(path: Path, catalogue: Catalogue) -> list[Decision]:
             if mid not in known:
                 problem(f"unbekannte Maßnahme-ID „{mid}“", r, COL_MEASURES)
         out.append(Decision(did or "", day, reason or "", decision or "", ids))
-    if problems:
-        raise InputError(problems, f"Das Register {name} wurde nicht übernommen; die "
-                         "Datenbasis ist unverändert.")
+    problems.raise_if_any(f"Das Register {name} wurde nicht übernommen; die Datenbasis ist "
+                          "unverändert.")
     return out
 
 
@@ -147,8 +167,7 @@ def import_register(database: str | Path, catalogue: Catalogue, path: Path,
     unless ``replace`` is True; the error lists the decisions that would be removed.
     """
     decisions = read_register(path, catalogue)
-    con = connect(database)
-    try:
+    with connected(database) as con:
         if not replace:
             _refuse_shrinking(con, decisions, path)
         with transaction(con):
@@ -162,8 +181,6 @@ def import_register(database: str | Path, catalogue: Catalogue, path: Path,
                 for mid in dict.fromkeys(d.measure_ids):
                     con.execute("INSERT INTO steering_decision_measure VALUES (?, ?)",
                                 [d.decision_id, mid])
-    finally:
-        con.close()
     return decisions
 
 

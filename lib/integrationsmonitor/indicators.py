@@ -18,6 +18,7 @@ import yaml
 
 from integrationsmonitor import formatting as fmt
 from integrationsmonitor.catalogue import Catalogue
+from integrationsmonitor.database import STORE_SCHEMA
 from integrationsmonitor.disclosure import MIN_CASES
 from integrationsmonitor.errors import InputError, Problem, file_label
 from integrationsmonitor.measure_status import implementation_rate, period_view
@@ -560,17 +561,6 @@ def assess_all(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, indicators:
     return out
 
 
-STORE_SCHEMA = """
-CREATE TABLE IF NOT EXISTS indicator_value (
-    period VARCHAR NOT NULL, indicator_id VARCHAR NOT NULL, stichtag DATE NOT NULL,
-    value DOUBLE, PRIMARY KEY (period, indicator_id, stichtag));
-CREATE TABLE IF NOT EXISTS indicator_assessment (
-    period VARCHAR NOT NULL, indicator_id VARCHAR NOT NULL, current DOUBLE, baseline DOUBLE,
-    target DOUBLE, expected DOUBLE, ampel VARCHAR, progress_value DOUBLE, status VARCHAR,
-    score DOUBLE, PRIMARY KEY (period, indicator_id));
-"""
-
-
 def store(con: duckdb.DuckDBPyConnection, period: Period, assessments: list[Assessment]) -> None:
     """Keep the period's indicator values and assessments in the data basis (its history)."""
     con.execute(STORE_SCHEMA)
@@ -597,7 +587,8 @@ def import_reference(database: Path, table, figure: str, variable: str, region: 
     The first key column is taken as the year; markers become missing values with their
     reason kept. Raises InputError when the region or variable is not in the file.
     """
-    from integrationsmonitor.database import connect, log_import, transaction
+    from integrationsmonitor.database import connected, log_import, transaction
+    from integrationsmonitor.genesis import year_of
 
     data = table.data
     keys = [c for c in data.columns if c.startswith("key_")]
@@ -611,18 +602,11 @@ def import_reference(database: Path, table, figure: str, variable: str, region: 
     if problems:
         raise InputError(problems, "Der Referenzwert wurde nicht übernommen.")
     rows = data[(data[region_col] == region) & (data["variable"] == variable)]
-    con = connect(database)
-    try:
-        con.execute("CREATE TABLE IF NOT EXISTS reference_import (figure VARCHAR, year INTEGER, "
-                    "region VARCHAR, value DOUBLE, marker VARCHAR, reason VARCHAR, "
-                    "import_id INTEGER, PRIMARY KEY (figure, year, region))")
-        with transaction(con):
-            import_id = log_import(con, "reference", file_name, "", len(rows))
-            for r in rows.itertuples():
-                year = int(str(getattr(r, keys[0]))[:4])
-                value = None if pd.isna(r.value) else float(r.value) * scale
-                con.execute("INSERT OR REPLACE INTO reference_import VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            [figure, year, region, value, r.marker, r.reason, import_id])
-    finally:
-        con.close()
+    with connected(database) as con, transaction(con):
+        import_id = log_import(con, "reference", file_name, "", len(rows))
+        for r in rows.itertuples():
+            year = year_of(getattr(r, keys[0]))
+            value = None if pd.isna(r.value) else float(r.value) * scale
+            con.execute("INSERT OR REPLACE INTO reference_import VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [figure, year, region, value, r.marker, r.reason, import_id])
     return len(rows)

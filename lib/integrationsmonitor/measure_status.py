@@ -10,65 +10,80 @@ import duckdb
 import pandas as pd
 
 from integrationsmonitor.catalogue import Catalogue
-from integrationsmonitor.database import connect, log_import, transaction
-from integrationsmonitor.errors import InputError, Problem
+from integrationsmonitor.database import connected, log_import, transaction
+from integrationsmonitor.errors import UNCHANGED, InputError, Problem, ProblemCollector
+from integrationsmonitor.input_files import is_lock_file
 from integrationsmonitor.periods import Period, ReportingCalendar
-from integrationsmonitor.status_workbook import StatusSheet, read_status_workbook, write_template
+from integrationsmonitor.status_workbook import read_status_workbook, write_template
 
 STATUS_COLUMNS = ["period", "measure_id", "ak_id", "status", "progress_pct", "sachstand",
                   "financing", "responsible"]
 
 
+class StatusImport(list):
+    """The imported sheets (a list of StatusSheet) plus the import's notes: files left aside
+    (Excel lock files) and entries not taken over, in German for the import summary."""
+
+    notes: list[str]
+
+    def __init__(self, sheets=(), notes=()):
+        super().__init__(sheets)
+        self.notes = list(notes)
+
+
 def import_status(database: str | Path, catalogue: Catalogue, period: Period,
-                  files: Sequence[str | Path]) -> list[StatusSheet]:
+                  files: Sequence[str | Path]) -> StatusImport:
     """Import returned status workbooks of one period into the data basis, all or nothing.
 
     Every file is read and checked before anything is written; one bad file stops the whole
     import and the data basis stays as it was. A workbook replaces the earlier import of the
-    same period and AK; other periods and AKs are kept.
+    same period and AK; other periods and AKs are kept. Excel's lock files (``~$…``, matched
+    by ``*.xlsx`` while a workbook is open) are skipped with a note.
 
     Raises:
         InputError: listing the problems of every file, or two workbooks for the same AK.
     """
     ReportingCalendar.of(catalogue).check(period)
+    skipped = [Path(f) for f in files if is_lock_file(Path(f))]
+    files = [Path(f) for f in files if not is_lock_file(Path(f))]
+    notes = [f"{f.name} übersprungen: Sperrdatei von Excel (entsteht, solange eine Mappe "
+             "geöffnet ist), keine Arbeitsmappe" for f in skipped]
     if not files:
-        raise InputError(Problem("(keine Datei)", "keine Statusbögen zum Import angegeben"))
-    sheets, problems = [], []
+        raise InputError(Problem("(keine Datei)", "keine Statusbögen zum Import angegeben"
+                                 + (" (nur Sperrdateien ~$…)" if skipped else "")))
+    problems = ProblemCollector("(Import)", limit=200)
+    sheets = []
     for f in files:
         try:
-            sheets.append(read_status_workbook(Path(f), catalogue, period))
+            sheets.append(read_status_workbook(f, catalogue, period))
         except InputError as exc:
             problems.extend(exc.problems)
     by_ak: dict[str, str] = {}
     for sheet in sheets:
         if sheet.ak_id in by_ak:
-            problems.append(Problem(sheet.file, f"zweiter Bogen für AK {sheet.ak_id} im selben "
-                                    f"Import (schon aus {by_ak[sheet.ak_id]})"))
+            problems.add(f"zweiter Bogen für AK {sheet.ak_id} im selben Import (schon aus "
+                         f"{by_ak[sheet.ak_id]})", file=sheet.file)
         by_ak[sheet.ak_id] = sheet.file
-    if problems:
-        raise InputError(problems, "Der Import wurde abgebrochen; die Datenbasis ist unverändert.")
-    con = connect(database)
-    try:
-        with transaction(con):
-            for sheet in sheets:
-                import_id = log_import(con, "status", sheet.file, sheet.sha256, len(sheet.status),
-                                       period=period.id, ak_id=sheet.ak_id)
-                con.execute("DELETE FROM measure_status WHERE period = ? AND ak_id = ?",
-                            [period.id, sheet.ak_id])
-                con.execute("DELETE FROM measure_kpi WHERE period = ? AND ak_id = ?",
-                            [period.id, sheet.ak_id])
-                status = sheet.status.assign(period=period.id, import_id=import_id)
-                kpis = sheet.kpis.assign(period=period.id, import_id=import_id)
-                con.register("new_status", status)
-                con.execute("INSERT INTO measure_status BY NAME SELECT * FROM new_status")
-                con.unregister("new_status")
-                if len(kpis):
-                    con.register("new_kpis", kpis)
-                    con.execute("INSERT INTO measure_kpi BY NAME SELECT * FROM new_kpis")
-                    con.unregister("new_kpis")
-    finally:
-        con.close()
-    return sheets
+    problems.raise_if_any(UNCHANGED)
+    with connected(database) as con, transaction(con):
+        for sheet in sheets:
+            import_id = log_import(con, "status", sheet.file, sheet.sha256, len(sheet.status),
+                                   period=period.id, ak_id=sheet.ak_id,
+                                   notes="\n".join(sheet.notes) or None)
+            con.execute("DELETE FROM measure_status WHERE period = ? AND ak_id = ?",
+                        [period.id, sheet.ak_id])
+            con.execute("DELETE FROM measure_kpi WHERE period = ? AND ak_id = ?",
+                        [period.id, sheet.ak_id])
+            status = sheet.status.assign(period=period.id, import_id=import_id)
+            kpis = sheet.kpis.assign(period=period.id, import_id=import_id)
+            con.register("new_status", status)
+            con.execute("INSERT INTO measure_status BY NAME SELECT * FROM new_status")
+            con.unregister("new_status")
+            if len(kpis):
+                con.register("new_kpis", kpis)
+                con.execute("INSERT INTO measure_kpi BY NAME SELECT * FROM new_kpis")
+                con.unregister("new_kpis")
+    return StatusImport(sheets, notes + [n for s in sheets for n in s.notes])
 
 
 def write_templates(database: str | Path | None, catalogue: Catalogue, period: Period,
@@ -79,12 +94,9 @@ def write_templates(database: str | Path | None, catalogue: Catalogue, period: P
     prev_status = prev_kpis = None
     prev = cal.previous(period)
     if prev is not None and database is not None and Path(database).exists():
-        con = connect(database, read_only=True)
-        try:
+        with connected(database, read_only=True) as con:
             prev_status = status_rows(con, prev)
             prev_kpis = kpi_rows(con, prev)
-        finally:
-            con.close()
     paths = []
     for ak_id in catalogue.arbeitskreise["ak_id"]:
         ps = prev_status[prev_status["ak_id"] == ak_id] if prev_status is not None else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -41,9 +42,7 @@ def load_key(demo: bool = False) -> bytes:
         if path.is_relative_to(project_root().resolve()):
             raise InputError(Problem(path.name, "die Schlüsseldatei liegt im Projektordner; "
                                      "bitte außerhalb ablegen (sie darf nie in git landen)"))
-        if not path.exists():
-            raise InputError(Problem(path.name, "Schlüsseldatei nicht gefunden"))
-        key = path.read_bytes().strip()
+        key = read_key_file(path)
     elif os.environ.get(ENV_KEY):
         key = os.environ[ENV_KEY].encode("utf-8")
     else:
@@ -57,6 +56,32 @@ def load_key(demo: bool = False) -> bytes:
         raise InputError(Problem("(Schlüssel)", "der Demo-Schlüssel ist als echter Schlüssel "
                                  "eingetragen"))
     return key
+
+
+def read_key_file(path: Path) -> bytes:
+    """The key in a key file that only its owner can read, as ssh demands of a private key.
+
+    Raises:
+        InputError: a missing file, a folder, an unreadable file, or a file that group or
+            others may read (with the ``chmod`` that fixes it).
+    """
+    if path.is_dir():
+        raise InputError(Problem(path.name, f"ist ein Ordner, keine Schlüsseldatei ({path}); "
+                                 f"{ENV_KEY_FILE} muss auf die Datei selbst zeigen"))
+    if not path.exists():
+        raise InputError(Problem(path.name, f"Schlüsseldatei nicht gefunden ({path})"))
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if os.name == "posix" and mode & 0o077:
+        # Like ssh's "UNPROTECTED PRIVATE KEY FILE": refuse, do not only warn, because the key
+        # is what keeps the pseudonyms from being recomputed.
+        raise InputError(Problem(path.name, f"die Schlüsseldatei ist auch für andere lesbar "
+                                 f"(Rechte {mode:04o}); sie wird so nicht verwendet. Bitte "
+                                 f"„chmod 600 {path}“ ausführen"))
+    try:
+        return path.read_bytes().strip()
+    except OSError as exc:
+        raise InputError(Problem(path.name, f"Schlüsseldatei nicht lesbar ({exc.strerror})")) \
+            from None
 
 
 def normalise_source_key(value: str) -> str:

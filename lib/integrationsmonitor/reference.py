@@ -42,6 +42,10 @@ class Territory:
     def code_for(self, value: str, day: dt.date) -> str | None:
         """The unit code for a name or code as given in an extract on ``day``."""
         text = " ".join(str(value).split())
+        if text.isdigit() and len(text) == len(self.kreis_code) + 3:
+            # Excel drops the leading zero of a code typed as number: "73355006" is
+            # "073355006" (the Land code of Rheinland-Pfalz is 07).
+            text = text.zfill(len(self.kreis_code) + 4)
         valid = self.units[(self.units["valid_from"] <= day) & (self.units["valid_until"] >= day)]
         by_code = valid[valid["code"] == text]
         if len(by_code):
@@ -81,6 +85,58 @@ def vocabularies() -> dict[str, Vocabulary]:
 def good_perspective_countries() -> frozenset[str]:
     data = yaml.safe_load((REFERENCE_DIR / "case_vocabularies.yaml").read_text("utf-8"))
     return frozenset(c.lower() for c in data["good_perspective_countries"])
+
+
+@dataclass(frozen=True)
+class Nationalities:
+    """The accepted nationalities: spelling (case-folded) → stored German name."""
+
+    by_spelling: dict[str, str]
+    destatis: dict[str, str]  # stored name → Destatis key, where known
+
+    def parse(self, value: str) -> str | None:
+        """The stored name for a spelling, ISO code or Destatis key; None when unknown.
+
+        >>> n = nationalities()
+        >>> n.parse("SYRIEN"), n.parse("syrisch"), n.parse("SY"), n.parse("475")
+        ('Syrien', 'Syrien', 'Syrien', 'Syrien')
+        >>> n.parse("Russland"), n.parse("Syrein")
+        ('Russische Föderation', None)
+        """
+        return self.by_spelling.get(" ".join(str(value).split()).casefold())
+
+
+@cache
+def nationalities() -> Nationalities:
+    """ISO 3166-1 countries (German and English names from babel's CLDR data) plus the
+    spellings, Destatis keys and special values of ``nationalities.yaml``."""
+    from babel import Locale
+
+    data = yaml.safe_load((REFERENCE_DIR / "nationalities.yaml").read_text("utf-8"))
+    extra = data.get("countries", {})
+    skip = set(data.get("not_countries", []))
+    german, english = Locale("de").territories, Locale("en").territories
+    spell: dict[str, str] = {}
+    destatis: dict[str, str] = {}
+
+    def add(name: str, spellings) -> None:
+        for s in spellings:
+            spell.setdefault(" ".join(str(s).split()).casefold(), name)
+
+    for code, de_name in german.items():
+        if len(code) != 2 or not code.isalpha() or code in skip:
+            continue
+        spec = extra.get(code, {})
+        name = spec.get("name", de_name)
+        add(name, [name, de_name, code, english.get(code, de_name), *spec.get("aliases", [])])
+        if spec.get("destatis"):
+            destatis[name] = spec["destatis"]
+            add(name, [spec["destatis"]])
+    for spec in data.get("special", []):
+        add(spec["name"], [spec["name"], spec.get("destatis", spec["name"]),
+                           *spec.get("aliases", [])])
+        destatis[spec["name"]] = spec.get("destatis")
+    return Nationalities(spell, destatis)
 
 
 @cache

@@ -8,7 +8,7 @@ with file, sheet, row and column; nothing is dropped silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from integrationsmonitor import formatting as fmt
 from integrationsmonitor.catalogue import Catalogue
-from integrationsmonitor.errors import InputError, Problem, file_label
+from integrationsmonitor.errors import ProblemCollector, file_label
 from integrationsmonitor.periods import Period
 from integrationsmonitor.workbook import (
     BOLD,
@@ -27,14 +27,20 @@ from integrationsmonitor.workbook import (
     HEADER_FILL,
     INPUT_FILL,
     LOCKED_FILL,
+    MERGED_MESSAGE,
     TITLE,
     WRAP,
     cell_number,
     cell_text,
+    choice_key,
+    entered_value_problem,
     fix_timestamps,
+    formulas_of,
+    merged_ranges,
     open_workbook,
     sha256_of,
     write_meta,
+    write_text_cell,
 )
 
 FORMAT = "integrationsmonitor-status"
@@ -94,6 +100,8 @@ class StatusSheet:
     # measure_id, ak_id, status, progress_pct, sachstand, financing, responsible
     status: pd.DataFrame
     kpis: pd.DataFrame  # measure_id, ak_id, kennzahl, wert
+    # What the import did not take over, in German (e.g. an edited wording in a locked column).
+    notes: tuple[str, ...] = field(default=())
 
 
 def template_name(period: Period, ak_id: str) -> str:
@@ -119,18 +127,18 @@ def write_template(catalogue: Catalogue, period: Period, ak_id: str, out_dir: Pa
     guide.title = "Anleitung"
     guide.column_dimensions["A"].width = 110
     for i, line in enumerate(INSTRUCTIONS, start=1):
-        guide.cell(i, 1, line).alignment = WRAP
+        write_text_cell(guide, i, 1, line).alignment = WRAP
     guide["A1"].font = TITLE
     guide.protection.sheet = True
 
     ws = wb.create_sheet(SHEET)
     ak_title = catalogue.ak_title(ak_id)
-    ws["A1"] = f"Sachstandsabfrage Integrationskonzept – AK {ak_title}"
+    write_text_cell(ws, 1, 1, f"Sachstandsabfrage Integrationskonzept – AK {ak_title}")
     ws["A1"].font = TITLE
-    ws["A2"] = f"Berichtszeitraum: {period.label} ({period.span})"
-    ws["A3"] = f"Stichtag: {fmt.date(period.stichtag)}"
+    write_text_cell(ws, 2, 1, f"Berichtszeitraum: {period.label} ({period.span})")
+    write_text_cell(ws, 3, 1, f"Stichtag: {fmt.date(period.stichtag)}")
     for col, header in enumerate(COLUMNS, start=1):
-        c = ws.cell(HEADER_ROW, col, header)
+        c = write_text_cell(ws, HEADER_ROW, col, header)
         c.font, c.fill, c.border, c.alignment = BOLD, HEADER_FILL, BORDER, WRAP
         ws.column_dimensions[get_column_letter(col)].width = WIDTHS.get(header, 14)
     ws.freeze_panes = ws.cell(FIRST_ROW, 4)
@@ -162,7 +170,9 @@ def write_template(catalogue: Catalogue, period: Period, ak_id: str, out_dir: Pa
         for i, name in enumerate(prev_kpi_names.get(m.measure_id, [])):
             values[KPI_COLS[i][0]] = name
         for header in COLUMNS:
-            c = ws.cell(r, col[header], values.get(header))
+            # Remarks and names come from people: text, never a formula (OWASP CSV
+            # injection; "=HYPERLINK(…)" must not go out live to every working group).
+            c = write_text_cell(ws, r, col[header], values.get(header))
             c.border, c.alignment = BORDER, WRAP
             locked = header in LOCKED_COLUMNS
             c.fill = LOCKED_FILL if locked else INPUT_FILL
@@ -171,11 +181,11 @@ def write_template(catalogue: Catalogue, period: Period, ak_id: str, out_dir: Pa
 
     lists = wb.create_sheet(LISTS_SHEET)
     for i, label in enumerate(vocab.status["label"], start=1):
-        lists.cell(i, 1, label)
+        write_text_cell(lists, i, 1, label)
     for i, label in enumerate(vocab.financing["label"], start=1):
-        lists.cell(i, 2, label)
+        write_text_cell(lists, i, 2, label)
     for i, label in enumerate(vocab.kennzahlen, start=1):
-        lists.cell(i, 3, label)
+        write_text_cell(lists, i, 3, label)
     lists.sheet_state = "hidden"
 
     def letter(header: str) -> str:
@@ -228,129 +238,150 @@ def read_status_workbook(path: Path, catalogue: Catalogue, period: Period) -> St
     """
     name = file_label(path)
     wb, meta = open_workbook(path, FORMAT)
-    problems: list[Problem] = []
-
-    def problem(message: str, row: int | None = None, column: str | None = None,
-                sheet: str | None = SHEET) -> None:
-        problems.append(Problem(name, message, sheet=sheet, row=row, column=column))
+    problems = ProblemCollector(name, sheet=SHEET)
+    rejected = f"Der Statusbogen {name} wurde nicht übernommen."
 
     if meta.get("concept_id") != catalogue.concept_id:
-        problem(f"der Bogen gehört zu einem anderen Konzept („{meta.get('concept_id')}“, "
-                f"erwartet „{catalogue.concept_id}“)", sheet="_meta")
+        problems.add(f"der Bogen gehört zu einem anderen Konzept („{meta.get('concept_id')}“, "
+                     f"erwartet „{catalogue.concept_id}“)", sheet="_meta")
     if meta.get("period") != period.id:
-        problem(f"falscher Berichtszeitraum: der Bogen ist für {meta.get('period')}, importiert "
-                f"wird {period.id}", sheet="_meta")
+        problems.add(f"falscher Berichtszeitraum: der Bogen ist für {meta.get('period')}, "
+                     f"importiert wird {period.id}", sheet="_meta")
     ak_id = meta.get("ak_id", "")
     if ak_id not in set(catalogue.arbeitskreise["ak_id"]):
-        problem(f"unbekannter Arbeitskreis „{ak_id}“", sheet="_meta")
+        problems.add(f"unbekannter Arbeitskreis „{ak_id}“", sheet="_meta")
     if SHEET not in wb.sheetnames:
-        problem(f"das Blatt „{SHEET}“ fehlt", sheet=None)
-    if problems:
-        raise InputError(problems, f"Der Statusbogen {name} wurde nicht übernommen.")
+        problems.add(f"das Blatt „{SHEET}“ fehlt", sheet=None)
+    problems.raise_if_any(rejected)
 
     ws = wb[SHEET]
+    merged = merged_ranges(ws, HEADER_ROW)
+    if merged:
+        problems.add(MERGED_MESSAGE.format(ranges=", ".join(merged)),
+                     row=min(ws[r.split(":")[0]].row for r in merged))
+        problems.raise_if_any(rejected)
     header = [cell_text(c.value) for c in ws[HEADER_ROW]]
     col: dict[str, int] = {}
     for expected in COLUMNS:
         if expected in header:
             col[expected] = header.index(expected)
         else:
-            problem(f"Spaltenüberschrift „{expected}“ fehlt in Zeile {HEADER_ROW}",
-                    row=HEADER_ROW, column=expected)
-    if problems:
-        raise InputError(problems, f"Der Statusbogen {name} wurde nicht übernommen.")
+            problems.add(f"Spaltenüberschrift „{expected}“ fehlt in Zeile {HEADER_ROW}",
+                         row=HEADER_ROW, column=expected)
+    problems.raise_if_any(rejected)
 
     vocab = catalogue.vocab
-    status_by_text = {s.lower(): c for c, s in zip(vocab.status["code"], vocab.status["label"])}
-    status_by_text.update({c: c for c in vocab.status["code"]})
+    status_by_text = {choice_key(s): c for c, s in zip(vocab.status["code"],
+                                                       vocab.status["label"])}
+    status_by_text.update({choice_key(c): c for c in vocab.status["code"]})
     explain = set(vocab.status.loc[vocab.status["explain"], "code"])
     outside = set(vocab.status.loc[vocab.status["group"] == "ausserhalb", "code"])
-    fin_by_text = {s.lower(): c for c, s in zip(vocab.financing["code"], vocab.financing["label"])}
-    fin_by_text.update({c: c for c in vocab.financing["code"]})
+    fin_by_text = {choice_key(s): c for c, s in zip(vocab.financing["code"],
+                                                    vocab.financing["label"])}
+    fin_by_text.update({choice_key(c): c for c in vocab.financing["code"]})
     measures = catalogue.measures.set_index("measure_id")
     ak_measures = set(catalogue.measures_of(ak_id)["measure_id"])
 
+    formulas = formulas_of(path, SHEET)
     known_columns = set(col.values())
     foreign: dict[int, int] = {}  # column index → first row with content outside our columns
-    status_rows, kpi_rows, seen = [], [], {}
-    for r, row in enumerate(ws.iter_rows(min_row=FIRST_ROW, values_only=True), start=FIRST_ROW):
-        for i, value in enumerate(row):
-            if i not in known_columns and cell_text(value) is not None:
+    status_rows, kpi_rows, seen, notes = [], [], {}, []
+    for r, row in enumerate(ws.iter_rows(min_row=FIRST_ROW), start=FIRST_ROW):
+        for i, c in enumerate(row):
+            if i not in known_columns and cell_text(c.value) is not None:
                 foreign.setdefault(i, r)
-        cells = {h: (row[i] if i < len(row) else None) for h, i in col.items()}
+        cells = {h: (row[i].value if i < len(row) else None) for h, i in col.items()}
+        formats = {h: (row[i].number_format if i < len(row) else None) for h, i in col.items()}
         entered = [h for h in COLUMNS if h not in LOCKED_COLUMNS and cell_text(cells[h])]
         mid = cell_text(cells[COL_ID])
         if mid is None:
             if entered:
-                problem("Eintrag ohne Maßnahme-ID (Zeilen bitte nicht einfügen oder "
-                        "verschieben)", row=r, column=COL_ID)
+                problems.add("Eintrag ohne Maßnahme-ID (Zeilen bitte nicht einfügen oder "
+                             "verschieben)", row=r, column=COL_ID)
             continue
         if mid not in measures.index:
-            problem(f"unbekannte Maßnahme-ID „{mid}“ (erwartet eine ID aus dem Konzeptkatalog)",
-                    row=r, column=COL_ID)
+            problems.add(f"unbekannte Maßnahme-ID „{mid}“ (erwartet eine ID aus dem "
+                         "Konzeptkatalog)", row=r, column=COL_ID)
             continue
         if mid not in ak_measures:
-            problem(f"Maßnahme „{mid}“ gehört nicht zum AK {ak_id}", row=r, column=COL_ID)
+            problems.add(f"Maßnahme „{mid}“ gehört nicht zum AK {ak_id}", row=r, column=COL_ID)
             continue
         if mid in seen:
-            problem(f"Maßnahme „{mid}“ steht doppelt (schon in Zeile {seen[mid]})",
-                    row=r, column=COL_ID)
+            problems.add(f"Maßnahme „{mid}“ steht doppelt (schon in Zeile {seen[mid]})",
+                         row=r, column=COL_ID)
             continue
         seen[mid] = r
+        broken = [(h, entered_value_problem(cells[h], formulas.get((r, i + 1))))
+                  for h, i in col.items() if h not in LOCKED_COLUMNS]
+        for h, message in broken:
+            if message:
+                problems.add(message, row=r, column=h)
+        if any(message for _, message in broken):
+            continue
+        wording = cell_text(cells[COL_TEXT])
+        if wording is not None and choice_key(wording) != choice_key(
+                str(measures.at[mid, "text"])):
+            notes.append(f"{name}, Zeile {r}: der Wortlaut der Maßnahme {mid} wurde im Bogen "
+                         f"geändert; nicht übernommen (der Wortlaut steht im Konzeptkatalog, "
+                         f"Änderungen beschließt die Lenkungsgruppe)")
         status_text = cell_text(cells[COL_STATUS])
-        status = status_by_text.get(status_text.lower()) if status_text else None
+        status = status_by_text.get(choice_key(status_text)) if status_text else None
         if status_text is None:
-            problem("Status fehlt (Pflichtfeld)", row=r, column=COL_STATUS)
+            problems.add("Status fehlt (Pflichtfeld)", row=r, column=COL_STATUS)
         elif status is None:
-            problem(f"unbekannter Status „{status_text}“ (erwartet: "
-                    f"{', '.join(vocab.status['label'])})", row=r, column=COL_STATUS)
+            problems.add(f"unbekannter Status „{status_text}“ (erwartet: "
+                         f"{', '.join(vocab.status['label'])})", row=r, column=COL_STATUS)
         pct = None
         if cell_text(cells[COL_PCT]) is not None:
             try:
-                pct = cell_number(cells[COL_PCT])
+                pct = cell_number(cells[COL_PCT], formats[COL_PCT])
                 if not (0 <= pct <= 100) or not float(pct).is_integer():
                     raise ValueError
                 pct = int(pct)
             except ValueError:
-                problem(f"erwartet eine ganze Zahl von 0 bis 100, gefunden „{cells[COL_PCT]}“",
-                        row=r, column=COL_PCT)
+                problems.add(f"erwartet eine ganze Zahl von 0 bis 100, gefunden "
+                             f"„{_as_seen(cells[COL_PCT], formats[COL_PCT])}“", row=r,
+                             column=COL_PCT)
                 pct = None
         note = cell_text(cells[COL_NOTE])
         if status in explain and note is None:
-            problem(f"bei Status „{vocab.status_label(status)}“ bitte den Grund unter "
-                    f"„{COL_NOTE}“ nennen", row=r, column=COL_NOTE)
+            problems.add(f"bei Status „{vocab.status_label(status)}“ bitte den Grund unter "
+                         f"„{COL_NOTE}“ nennen", row=r, column=COL_NOTE)
         fin_text = cell_text(cells[COL_FINANCING])
-        financing = fin_by_text.get(fin_text.lower()) if fin_text else None
+        financing = fin_by_text.get(choice_key(fin_text)) if fin_text else None
         if fin_text is not None and financing is None:
-            problem(f"unbekannte Finanzierung „{fin_text}“ (erwartet: "
-                    f"{', '.join(vocab.financing['label'])})", row=r, column=COL_FINANCING)
+            problems.add(f"unbekannte Finanzierung „{fin_text}“ (erwartet: "
+                         f"{', '.join(vocab.financing['label'])})", row=r, column=COL_FINANCING)
         elif (fin_text is None and measures.at[mid, "funding_dependent"]
               and status is not None and status not in outside):
-            problem("Finanzierung fehlt (Pflichtfeld bei Maßnahmen, die Landes-/Bundesmittel "
-                    "brauchen)", row=r, column=COL_FINANCING)
+            problems.add("Finanzierung fehlt (Pflichtfeld bei Maßnahmen, die Landes-/"
+                         "Bundesmittel brauchen)", row=r, column=COL_FINANCING)
         names_here = set()
         for name_col, value_col in KPI_COLS:
             kname, kval = cell_text(cells[name_col]), cells[value_col]
             if kname is None and cell_text(kval) is None:
                 continue
             if kname is None:
-                problem("Wert ohne Kennzahl: bitte die Kennzahl benennen", row=r,
-                        column=name_col)
+                problems.add("Wert ohne Kennzahl: bitte die Kennzahl benennen", row=r,
+                             column=name_col)
                 continue
             if cell_text(kval) is None:
-                problem(f"Kennzahl „{kname}“ ohne Wert: bitte den Wert für dieses Halbjahr "
-                        "eintragen oder die Kennzahl löschen", row=r, column=value_col)
+                problems.add(f"Kennzahl „{kname}“ ohne Wert: bitte den Wert für dieses "
+                             "Halbjahr eintragen oder die Kennzahl löschen", row=r,
+                             column=value_col)
                 continue
             try:
-                number = cell_number(kval)
+                number = cell_number(kval, formats[value_col])
                 if number < 0:
                     raise ValueError
             except ValueError:
-                problem(f"erwartet eine Zahl ab 0, gefunden „{kval}“", row=r, column=value_col)
+                seen_as = _as_seen(kval, formats[value_col])
+                problems.add(f"erwartet eine Zahl ab 0, gefunden „{seen_as}“ (Dezimalkomma, "
+                             "z. B. 1.234 oder 12,5)", row=r, column=value_col)
                 continue
             if kname.lower() in names_here:
-                problem(f"Kennzahl „{kname}“ steht in dieser Zeile doppelt", row=r,
-                        column=name_col)
+                problems.add(f"Kennzahl „{kname}“ steht in dieser Zeile doppelt", row=r,
+                             column=name_col)
                 continue
             names_here.add(kname.lower())
             kpi_rows.append({"measure_id": mid, "ak_id": ak_id, "kennzahl": kname,
@@ -359,17 +390,31 @@ def read_status_workbook(path: Path, catalogue: Catalogue, period: Period) -> St
                             "progress_pct": pct, "sachstand": note, "financing": financing,
                             "responsible": cell_text(cells[COL_RESPONSIBLE])})
     for i, r in sorted(foreign.items()):
-        name = header[i] if i < len(header) and header[i] else get_column_letter(i + 1)
-        problem(f"Einträge in der Spalte „{name}“, die nicht zum Bogen gehört; sie würden nicht "
-                "übernommen. Bitte in „Sachstand / Bemerkung“ eintragen.", row=r, column=name)
+        column = header[i] if i < len(header) and header[i] else get_column_letter(i + 1)
+        problems.add(f"Einträge in der Spalte „{column}“, die nicht zum Bogen gehört; sie "
+                     "würden nicht übernommen. Bitte in „Sachstand / Bemerkung“ eintragen.",
+                     row=r, column=column)
     for mid in sorted(ak_measures - set(seen)):
-        problem(f"Maßnahme „{mid}“ fehlt im Bogen (jede Maßnahme des AK braucht eine Zeile)",
-                column=COL_ID)
-    if problems:
-        raise InputError(problems, f"Der Statusbogen {name} wurde nicht übernommen.")
+        problems.add(f"Maßnahme „{mid}“ fehlt im Bogen (jede Maßnahme des AK braucht eine "
+                     "Zeile)", column=COL_ID)
+    problems.raise_if_any(rejected)
     return StatusSheet(
         file=name, sha256=sha256_of(path), period=period.id, ak_id=ak_id,
         status=pd.DataFrame(status_rows, columns=["measure_id", "ak_id", "status",
                                                   "progress_pct", "sachstand", "financing",
                                                   "responsible"]),
-        kpis=pd.DataFrame(kpi_rows, columns=["measure_id", "ak_id", "kennzahl", "wert"]))
+        kpis=pd.DataFrame(kpi_rows, columns=["measure_id", "ak_id", "kennzahl", "wert"]),
+        notes=tuple(notes))
+
+
+def _as_seen(value, number_format: str | None) -> str:
+    """A cell value as the person saw it in Excel: German decimals, percent cells in percent.
+
+    >>> _as_seen(0.405, "0.0%"), _as_seen(12.5, "General"), _as_seen("viele", None)
+    ('40,5 %', '12,5', 'viele')
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if number_format and "%" in number_format:
+            return fmt.number(value * 100, 10).rstrip("0").rstrip(",") + " %"
+        return fmt.number(value, 10).rstrip("0").rstrip(",")
+    return cell_text(value) or ""
