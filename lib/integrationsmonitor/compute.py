@@ -24,7 +24,7 @@ import pandas as pd
 from integrationsmonitor import __version__, case_figures
 from integrationsmonitor import formatting as fmt
 from integrationsmonitor.catalogue import Catalogue, load_catalogue
-from integrationsmonitor.database import connect
+from integrationsmonitor.database import connected
 from integrationsmonitor.decisions import decisions_until
 from integrationsmonitor.disclosure import Protected
 from integrationsmonitor.errors import InputError, Problem, file_label
@@ -192,7 +192,7 @@ def results_folder(params: ReportParameters) -> Path:
 def measure_status(c: Computation) -> HtmlBlock:
     """Pull the reported status of every measure, the Kennzahlen and the steering decisions."""
     p, cat = c.period, c.catalogue
-    with _read(c) as con:
+    with connected(c.params.database_path, read_only=True) as con:
         hist = history(con)
         kpis = kpi_rows(con)
         decisions = decisions_until(con, p)
@@ -223,7 +223,7 @@ def measure_status(c: Computation) -> HtmlBlock:
 
 def case_data(c: Computation) -> HtmlBlock:
     """Pull the published case figures at the baseline, previous and current Stichtag."""
-    with _read(c) as con:
+    with connected(c.params.database_path, read_only=True) as con:
         available = case_figures.available_stichtage(con)
         current = c.period.stichtag
         if current not in available:
@@ -264,7 +264,7 @@ def indicators(c: Computation) -> HtmlBlock:
     cat = c.catalogue
     ind_set = load_indicators(cat, cat.path.parent / "indicators.yaml")
     hist, kpis, views = c.parts["history"], c.parts["all_kpis"], c.parts["views"]
-    with _read(c) as con:
+    with connected(c.params.database_path, read_only=True) as con:
         now = assess_all(con, cat, ind_set, c.period, hist, kpis, views)
         prev = c.parts["previous"]
         before = assess_all(con, cat, ind_set, prev, hist[hist["period"] <= prev.id],
@@ -334,20 +334,6 @@ def load_results(period: str, output_dir: str = "") -> ReportResults:
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-class _read:
-    """A read-only connection to the computation's data basis, closed on leaving."""
-
-    def __init__(self, c: Computation):
-        self.path = c.params.database_path
-
-    def __enter__(self):
-        self.con = connect(self.path, read_only=True)
-        return self.con
-
-    def __exit__(self, *exc) -> None:
-        self.con.close()
-
 
 def _imports(con, calendar: ReportingCalendar, p: Period) -> pd.DataFrame:
     prev = calendar.previous(p)

@@ -26,11 +26,11 @@ import pandas as pd
 from integrationsmonitor import formatting as fmt
 from integrationsmonitor.compute import PublishedTable, ReportResults
 from integrationsmonitor.disclosure import LEGEND
+from integrationsmonitor.workbook import neutralise_csv, safe_text
 
 WORKBOOK = "tabellen.xlsx"
 CSV_FOLDER = "daten"
 SUPPRESSED = "*"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DIRECTIONS = {"positive": "höher ist besser", "negative": "niedriger ist besser"}
 
 
@@ -164,7 +164,6 @@ def _fixed_time(res: ReportResults) -> dt.datetime:
 
 def _write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, stamp: dt.datetime) -> Path:
     from openpyxl import Workbook
-    from openpyxl.cell.cell import TYPE_STRING
     from openpyxl.styles import Font
 
     wb = Workbook()
@@ -176,11 +175,10 @@ def _write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, stamp: dt.datetime)
             cell.font = Font(bold=True)
         for row in frame.itertuples(index=False):
             ws.append([_xlsx_value(v) for v in row])
+        safe_text(ws)  # text is data, never a formula
         for col in ws.iter_cols(min_row=2):
             for cell in col:
-                if isinstance(cell.value, str):
-                    cell.data_type = TYPE_STRING  # text is data, never a formula
-                elif isinstance(cell.value, dt.date):
+                if isinstance(cell.value, dt.date):
                     cell.number_format = "DD.MM.YYYY"
         for i, column in enumerate(frame.columns, start=1):
             width = max([len(str(column)), *(len(str(v)) for v in frame.iloc[:, i - 1])] or [8])
@@ -223,16 +221,11 @@ def _fixed_zip(data: bytes, stamp: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def neutralise(text: str) -> str:
-    """A text cell for CSV that no spreadsheet runs as a formula (OWASP: prefix "'")."""
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def _csv_value(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, str):
-        return neutralise(value)
+        return neutralise_csv(value)
     if isinstance(value, (dt.date, pd.Timestamp)):
         return fmt.date(value if isinstance(value, dt.date) else value.date())
     if isinstance(value, bool):
