@@ -5,7 +5,8 @@ same kernel manager → nbconvert HTML → WeasyPrint PDF). Every figure is prin
 a ratio to the floor, so that it means the same on a slower or busier machine:
 
 - one half-year report: everything ``report <period>`` publishes (report and annex, HTML and
-  PDF), with the seconds of each step;
+  PDF), as a command of its own against the floor as a process of its own (both with their
+  imports), and in-process with the seconds of each step;
 - all reports with ``report --all`` (one process per core);
 - optionally (``--tests``) the README's test command, ``pytest``.
 
@@ -55,6 +56,22 @@ def floor_once(folder: Path) -> float:
     return time.perf_counter() - start
 
 
+def floor_cold(folder: Path) -> float:
+    """The floor as a command line user meets it: a fresh Python process (imports included)."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, __file__, "--floor-only", str(folder)], check=True)
+    return time.perf_counter() - start
+
+
+def report_cold(period: str, out: Path, database: Path) -> float:
+    """``integrationsmonitor report <period>`` as its own process."""
+    exe = Path(sys.executable).with_name("integrationsmonitor")
+    start = time.perf_counter()
+    subprocess.run([str(exe), "report", period, "--out", str(out), "--database", str(database)],
+                   check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -72,7 +89,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="Läufe der Untergrenze und des "
                     "einen Berichts (Median)")
     ap.add_argument("--tests", action="store_true", help="auch `pytest` messen")
+    ap.add_argument("--floor-only", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.floor_only:
+        floor_once(args.floor_only)
+        return
     periods = [p.stem for p in all_params_files()]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -81,10 +102,15 @@ def main() -> None:
         print(f"Demo-Daten erzeugt und importiert: {time.perf_counter() - start:.1f} s")
         overrides = {"database": str(database)}
 
+        floor_once(tmp / "warmup")  # imports of the in-process figures below
         floors = [floor_once(tmp / f"floor{i}") for i in range(args.repeat)]
-        floor = median(floors)
-        print(f"{'Untergrenze (triviales Notebook → HTML → PDF)':<44} {floor:7.1f} s "
-              f"(Median aus {len(floors)})")
+        warm = median(floors)
+        floor = median([floor_cold(tmp / f"cold{i}") for i in range(args.repeat)])
+        print(f"{'Untergrenze, eigener Prozess (wie report)':<44} {floor:7.1f} s "
+              f"(Median aus {args.repeat}; im laufenden Prozess {warm:.1f} s)")
+        cold = median([report_cold(periods[-1], tmp / f"cold-one{i}", database)
+                       for i in range(args.repeat)])
+        line(f"report {periods[-1]} (eigener Prozess)", cold, floor, TARGETS["one"])
 
         one, steps = [], {}
         for i in range(args.repeat):
@@ -94,7 +120,7 @@ def main() -> None:
             for k, v in result.seconds.items():
                 steps.setdefault(k, []).append(v)
         detail = "; ".join(f"{k} {median(v):.1f} s" for k, v in steps.items())
-        line(f"ein Halbjahresbericht ({periods[-1]})", median(one), floor, TARGETS["one"])
+        line("derselbe Bericht im laufenden Prozess", median(one), floor)
         print(f"  Schritte (Median): {detail}")
 
         jobs = os.cpu_count() or 1

@@ -50,13 +50,16 @@ def notebook_texts(path: Path) -> list[str]:
     return texts
 
 
-def check(documents: dict[str, list[str]], database: Path) -> None:
+def check(documents: dict[str, list[str]], database: Path | None = None,
+          known: set[str] | None = None) -> None:
     """Raise :class:`PrivacyError` naming every document and finding.
 
     Args:
         documents: name → texts (e.g. a notebook's cells and outputs, or the HTML).
+        database: the data basis whose pseudonyms must not appear, or
+        known: those pseudonyms, read once by the caller (:func:`pseudonyms`).
     """
-    known = pseudonyms(database)
+    known = known if known is not None else pseudonyms(database)
     findings = []
     for name, texts in documents.items():
         for text in texts:

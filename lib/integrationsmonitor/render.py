@@ -13,6 +13,7 @@ notebook and the failing cell. Rendering never writes into the data basis.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ import tempfile
 import time
 import weakref
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -44,7 +45,10 @@ CHAIN = [COMPUTE_NOTEBOOK, *PUBLISHED]
 INJECTED_CELL_ID = "injected-parameters"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FILE_LINK = re.compile(r'<a href="(?!#)[^"]*">')
-STEPS = ["Berechnung", "Bericht und Anhang", "HTML und Datenschutzprüfung", "PDF"]
+DOCUMENT_LABELS = {"report": "Bericht", "anhang": "Anhang"}
+# The steps of a render, in the order they start (the two documents run side by side).
+STEPS = ["Berechnung", *[f"{label}: {part}" for label in DOCUMENT_LABELS.values()
+                         for part in ("Notebook", "HTML", "PDF")]]
 
 
 class IpcKernelManager(AsyncKernelManager):
@@ -61,6 +65,15 @@ class IpcKernelManager(AsyncKernelManager):
         folder = tempfile.mkdtemp(prefix="integrationsmonitor-kernel-")
         weakref.finalize(self, shutil.rmtree, folder, True)
         return str(Path(folder) / "kernel")
+
+    async def _async_interrupt_kernel(self) -> None:
+        # jupyter_client interrupts (SIGINT) every kernel before shutting it down; a kernel
+        # that papermill has finished with is idle, and the interrupt only makes it print
+        # "KeyboardInterrupt caught in kernel" on the coordinator's screen when it races with
+        # the last reply. Interrupts outside a shutdown (a cell time-out) still go through.
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
 
 
 class RenderError(Exception):
@@ -126,29 +139,19 @@ def render_period(period: str, out_root: Path | None = None, notebooks: Path | N
                                    initializer=_warm_pdf)
     try:
         clock.step(STEPS[0])
-        executed = [_execute(nbs[0], tmp, values)]
-        clock.step(STEPS[1])
-        with ThreadPoolExecutor(max_workers=len(PUBLISHED)) as threads:
-            runs = [threads.submit(_execute, nb, tmp, values) for nb in nbs[1:]]
-            executed += [r.result() for r in runs]
-        clock.step(STEPS[2])
-        html = {PUBLISHED[nb.name]: export_html(nb) for nb in executed[1:]}
-        try:
-            privacy.check({**{p.name: privacy.notebook_texts(p) for p in executed},
-                           **{f"{name}.html": [h] for name, h in html.items()}},
-                          params.database_path)
-        except privacy.PrivacyError as exc:
-            raise RenderError(str(exc)) from exc
-        for name, h in html.items():
-            (tmp / f"{name}.html").write_text(h, encoding="utf-8")
-        clock.step(STEPS[3])
-        names = list(html)
-        later: list[Future] = [pdf_pool.submit(write_pdf, html[n], tmp / f"{n}.pdf")
-                               for n in names[1:]]
-        write_pdf(html[names[0]], tmp / f"{names[0]}.pdf")
-        for f in later:
-            f.result()
+        known = privacy.pseudonyms(params.database_path)
+        computed = _execute(nbs[0], tmp, values)
+        _check(known, {computed.name: privacy.notebook_texts(computed)})
         clock.stop()
+        # Each published document runs its own pipeline (notebook → HTML → privacy gate → PDF):
+        # the report's PDF is laid out in this process while the annex notebook still runs;
+        # the annex PDF goes to the second process.
+        writers = [write_pdf, lambda html, target: pdf_pool.submit(write_pdf, html,
+                                                                   target).result()]
+        with ThreadPoolExecutor(max_workers=len(PUBLISHED)) as threads:
+            runs = [threads.submit(_publish, nb, tmp, values, known, writer, clock)
+                    for nb, writer in zip(nbs[1:], writers)]
+            executed = [computed, *[r.result() for r in runs]]
         final = out_root / period
         _replace_folder(tmp, final)
     except BaseException:
@@ -160,11 +163,44 @@ def render_period(period: str, out_root: Path | None = None, notebooks: Path | N
                         [final / p.name for p in executed], seconds)
 
 
+def _publish(notebook: Path, folder: Path, values: dict[str, str], known: set[str],
+             pdf_writer: Callable[[str, Path], None], clock: _Clock) -> Path:
+    """One published document: run its notebook, export the HTML, pass the privacy gate,
+    write HTML and PDF into ``folder``."""
+    name = PUBLISHED[notebook.name]
+    label = DOCUMENT_LABELS[name]
+    with clock.timed(f"{label}: Notebook"):
+        executed = _execute(notebook, folder, values)
+    with clock.timed(f"{label}: HTML"):
+        html = export_html(executed)
+        _check(known, {executed.name: privacy.notebook_texts(executed), f"{name}.html": [html]})
+        (folder / f"{name}.html").write_text(html, encoding="utf-8")
+    with clock.timed(f"{label}: PDF"):
+        pdf_writer(html, folder / f"{name}.pdf")
+    return executed
+
+
+def _check(known: set[str], documents: dict[str, list[str]]) -> None:
+    try:
+        privacy.check(documents, known=known)
+    except privacy.PrivacyError as exc:
+        raise RenderError(str(exc)) from exc
+
+
 class _Clock:
-    """Wall time per step, and the progress callback."""
+    """Wall time per step, and the progress callback (called when a step starts)."""
 
     def __init__(self, seconds: dict[str, float], on_step: Callable[[str], None] | None):
         self.seconds, self.on_step, self.name, self.t = seconds, on_step, None, 0.0
+
+    @contextlib.contextmanager
+    def timed(self, name: str):
+        """A step of a pipeline that runs beside others (thread-safe)."""
+        if self.on_step:
+            self.on_step(name)
+        start = time.perf_counter()
+        yield
+        self.seconds[name] = time.perf_counter() - start
 
     def step(self, name: str) -> None:
         self.stop()
