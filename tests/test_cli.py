@@ -177,7 +177,7 @@ def test_every_command_prints_its_data_basis(tmp_path, capsys):
 def test_report_of_an_unknown_period_lists_the_available_ones(capsys):
     assert main(["report", "2019-H3"]) == 1
     err = capsys.readouterr().err
-    assert "„2019-H3“ ist kein Berichtszeitraum" in err
+    assert "„2019-H3“ ist kein Bericht" in err
     assert "Vorhandene Berichtszeiträume: 2018-H2, 2019-H1, 2019-H2, 2020-H1, 2020-H2, " \
            "2021-H1" in err
     assert main(["report", "2025-H1"]) == 1

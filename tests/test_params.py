@@ -18,18 +18,20 @@ GOOD = {"period": "2019-H1", "report_date": "2019-08-21", "database": "x.duckdb"
         "concept": "k.yaml", "author": "Bildungskoordination"}
 
 
-def test_there_is_one_params_file_per_half_year(real_catalogue):
-    from integrationsmonitor.periods import ReportingCalendar
-
-    assert [p.stem for p in all_params_files()] == [
-        p.id for p in ReportingCalendar.of(real_catalogue).periods]
+def test_there_is_one_params_file_per_report(real_catalogue):
+    """Six half-years, three annual reports to the Kreistag, one final report."""
+    assert sorted(p.stem for p in all_params_files()) == sorted(
+        ["2018-H2", "2019-H1", "2019-H2", "2020-H1", "2020-H2", "2021-H1",
+         "2018", "2019", "2020", "2018-2021"])
 
 
 @pytest.mark.parametrize("path", all_params_files(), ids=lambda p: p.stem)
 def test_params_file_parses_and_matches_every_notebook(path: Path):
     params = read_params_file(path)
     assert params.period == path.stem
-    for nb in chain_notebooks():
+    from integrationsmonitor.periods import ReportId
+
+    for nb in chain_notebooks(kind=ReportId.parse(path.stem).kind):
         declared = set(papermill.inspect_notebook(str(nb)))
         assert declared == set(PARAMETER_NAMES), nb.name
         assert set(params.as_dict()) == declared
@@ -58,7 +60,7 @@ def test_params_reject_unquoted_yaml_date(tmp_path):
 def test_params_reject_bad_period_and_date():
     with pytest.raises(InputError) as err:
         parse_parameters(dict(GOOD, period="2019-H7", report_date="31.02.2019"))
-    assert "kein Berichtszeitraum" in str(err.value)
+    assert "„2019-H7“ ist kein Bericht" in str(err.value)
     assert "„31.02.2019“ ist kein Datum" in str(err.value)
 
 

@@ -48,3 +48,33 @@ def test_period_parse_rejects_malformed_ids(text):
 def test_calendar_rejects_period_outside_the_term(real_catalogue):
     with pytest.raises(ValueError, match="außerhalb der Laufzeit"):
         ReportingCalendar.of(real_catalogue).check(Period.parse("2021-H2"))
+
+
+def test_every_report_of_the_term_in_the_calendar(real_catalogue):
+    from integrationsmonitor.periods import all_reports, report_in
+
+    cal = ReportingCalendar.of(real_catalogue)
+    assert all_reports(cal) == ["2018-H2", "2019-H1", "2019-H2", "2020-H1", "2020-H2",
+                                "2021-H1", "2018", "2019", "2020", "2018-2021"]
+    annual = report_in(cal, "2019")
+    assert (annual.kind, annual.anchor.id, annual.comparison.id) == ("jahr", "2019-H2", "2018-H2")
+    assert [p.id for p in annual.half_years] == ["2019-H1", "2019-H2"]
+    assert annual.title == "Jahresbericht 2019" and annual.span == "01.01.2019–31.12.2019"
+    first = report_in(cal, "2018")
+    assert first.comparison is None and first.span == "01.07.2018–31.12.2018"
+    final = report_in(cal, "2018-2021")
+    assert (final.anchor.id, final.comparison, len(final.half_years)) == ("2021-H1", None, 6)
+    assert final.title == "Abschlussbericht 2018–2021"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("2021", "Für 2021 gibt es keinen Jahresbericht"),
+    ("2017", "Für 2017 gibt es keinen Jahresbericht"),
+    ("2018-2022", "heißt 2018-2021, nicht 2018-2022"),
+    ("2019-H3", "ist kein Bericht"),
+])
+def test_reports_outside_the_term_are_german_errors(real_catalogue, text, message):
+    from integrationsmonitor.periods import report_in
+
+    with pytest.raises(ValueError, match=message):
+        report_in(ReportingCalendar.of(real_catalogue), text)

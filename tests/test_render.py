@@ -18,26 +18,32 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from integrationsmonitor.catalogue import load_catalogue
 from integrationsmonitor.cli import main
 from integrationsmonitor.params import all_params_files
-from integrationsmonitor.periods import Period
+from integrationsmonitor.periods import ReportingCalendar, report_in
 from integrationsmonitor.render import (
     CHAIN,
     COMPUTE_NOTEBOOK,
     INJECTED_CELL_ID,
     PUBLISHED,
     chain_notebooks,
+    chain_of,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-PERIODS = [p.stem for p in all_params_files()]
+PERIODS = sorted(p.stem for p in all_params_files())
+HALF_YEARS = [p for p in PERIODS if "-H" in p]
+CALENDAR = ReportingCalendar.of(load_catalogue())
+PAGE_LIMITS = {"halbjahr": 12, "jahr": 8, "abschluss": 20}  # issue 9: pages of report.pdf
 AK_TITLES = ["Sprachförderung und Spracherwerb",
              "Bildung von Anfang an – Kita-Grundschule-weiterführende Schule",
              "Ausbildung – Arbeit und Beschäftigung", "Wohn- und Lebensumfeld",
              "Teilhabe am gesellschaftlichen Leben – Unterstützung des ehrenamtlichen "
              "Engagements"]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-PUBLISHED_FILES = {f"{name}.{ext}" for name in PUBLISHED.values() for ext in ("html", "pdf")}
+PUBLISHED_FILES = {f"{name}.{ext}" for name in set(PUBLISHED.values())
+                   for ext in ("html", "pdf")}
 DATA_FILES = {"tabellen.xlsx", "daten"}
 
 
@@ -65,7 +71,8 @@ def test_every_period_has_its_notebooks_results_and_published_files(rendered):
     assert sorted(p.name for p in rendered.iterdir()) == PERIODS  # no temp folders left
     for period in PERIODS:
         names = {p.name for p in (rendered / period).iterdir()}
-        assert names == set(CHAIN) | {"ergebnis.pkl"} | PUBLISHED_FILES | DATA_FILES
+        kind = report_in(CALENDAR, period).kind
+        assert names == set(chain_of(kind)) | {"ergebnis.pkl"} | PUBLISHED_FILES | DATA_FILES
 
 
 def test_output_folders_are_readable_by_others(rendered):
@@ -100,11 +107,12 @@ def test_html_is_self_contained_german_and_complete(rendered, period):
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
         assert "<script" not in page and "@import" not in page
         assert '<html lang="de">' in page
-    p = Period.parse(period)
-    assert f"Sachstandsbericht {p.label}</h1>" in html["report"]
-    assert f"Anhang zum Sachstandsbericht {p.label}</h1>" in html["anhang"]
-    assert f"Stichtag</dt><dd>{p.stichtag:%d.%m.%Y}" in html["report"]
-    assert "Daten, Zahlen, Fakten" in html["report"] and "Steuerungsbedarf" in html["report"]
+    r = report_in(CALENDAR, period)
+    assert f"{r.title}</h1>" in html["report"]
+    assert f"Anhang zum {r.title}</h1>" in html["anhang"]
+    assert f"Stichtag</dt><dd>{r.anchor.stichtag:%d.%m.%Y}" in html["report"]
+    if r.kind == "halbjahr":
+        assert "Daten, Zahlen, Fakten" in html["report"] and "Steuerungsbedarf" in html["report"]
     assert 'class="report-table sdc' in html["anhang"]
     for title in AK_TITLES:
         assert f"AK {title}" in html["anhang"]
@@ -122,11 +130,12 @@ def _pdf_text(pdf: Path) -> tuple[int, str]:
 
 @pytest.mark.parametrize("period", PERIODS)
 def test_pdfs_are_a4_with_page_numbers_and_pinned_fonts(rendered, period):
-    label = Period.parse(period).label
-    for name, heading in [("report", f"Sachstandsbericht {label}"),
-                          ("anhang", f"Anhang zum Sachstandsbericht {label}")]:
+    r = report_in(CALENDAR, period)
+    for name, heading in [("report", r.title), ("anhang", f"Anhang zum {r.title}")]:
         pdf = rendered / period / f"{name}.pdf"
         pages, flat = _pdf_text(pdf)
+        if name == "report":
+            assert pages <= PAGE_LIMITS[r.kind], f"{period}: {pages} Seiten"
         assert f"Seite 1 von {pages}" in flat and f"Seite {pages} von {pages}" in flat
         assert heading in flat
         fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
@@ -144,7 +153,7 @@ def test_pdfs_are_a4_with_page_numbers_and_pinned_fonts(rendered, period):
 def test_rerun_elsewhere_gives_byte_identical_published_files(rendered, tmp_path,
                                                              demo_database):
     """Another time zone, another locale and a clock three days ahead: the same bytes."""
-    period = PERIODS[2]
+    period = "2019-H2"
     env = dict(os.environ, TZ="America/Los_Angeles", LC_ALL="C.UTF-8", LANG="C.UTF-8")
     cmd = [str(Path(sys.executable).with_name("integrationsmonitor")), "report", period,
            "--out", str(tmp_path)]
@@ -160,7 +169,7 @@ def test_rerun_elsewhere_gives_byte_identical_published_files(rendered, tmp_path
 
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-@pytest.mark.parametrize("period", [PERIODS[0], PERIODS[-1]])
+@pytest.mark.parametrize("period", ["2018-H2", "2018-2021"])
 def test_html_opens_in_headless_chromium_offline(rendered, period, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -189,8 +198,45 @@ def test_html_opens_in_headless_chromium_offline(rendered, period, tmp_path):
                 for title in AK_TITLES:
                     assert f"AK {title}" in headings
             else:
-                assert "Steuerungsbedarf" in headings
+                assert "Auf einen Blick" in headings
         browser.close()
+
+
+def test_kreistag_report_2019_covers_both_half_years_and_the_years_decisions(rendered):
+    html = (rendered / "2019" / "report.html").read_text(encoding="utf-8")
+    assert "1. Halbjahr 2019" in html and "2. Halbjahr 2019" in html
+    for decision in ("2019-01", "2019-02", "2019-03"):  # the demo register's 2019 decisions
+        assert f">{decision}<" in html
+    assert ">2018-01<" not in html and ">2020-01<" not in html
+    assert "Der Kreistag wird gebeten" in html
+
+
+@pytest.mark.parametrize("period", ["2018", "2019", "2020", "2018-2021"])
+def test_reports_to_the_kreistag_carry_no_internal_terms(rendered, period):
+    _, flat = _pdf_text(rendered / period / "report.pdf")
+    for term in ("Commit", ".duckdb", "SHA-256", "Pseudonym", "ergebnis.pkl"):
+        assert term not in flat, term
+
+
+def test_final_report_names_every_indicator_with_its_achievement(rendered):
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "lib/integrationsmonitor/concepts/indicators.yaml")
+                          .read_text(encoding="utf-8"))
+    html = (rendered / "2018-2021" / "report.html").read_text(encoding="utf-8")
+    rows = dict(re.findall(r'<td class="col-id">([^<]+)</td>.*?data-verdict="([^"]+)"', html))
+    assert set(rows) == {i["id"] for i in spec["indicators"]}
+    assert set(rows.values()) <= {"erreicht", "nicht_erreicht", "gehalten", "nicht_gehalten",
+                                  "nicht_bewertbar"}
+    assert "Empfehlungen für ein Folgekonzept" in html and "Daueraufgaben" in html
+
+
+def test_coordinators_own_texts_appear_where_named(rendered):
+    html = (rendered / "2021-H1" / "report.html").read_text(encoding="utf-8")
+    assert "Vorwort</h2>" in html and "Mit diesem Bericht endet die Laufzeit" in html
+    assert "lange Wartezeiten auf Kursplätze" in html and "Fazit</h2>" in html
+    other = (rendered / "2020-H2" / "report.html").read_text(encoding="utf-8")
+    assert "Vorwort</h2>" not in other and "own-text" not in other
 
 
 def test_plain_papermill_lines_from_the_readme_work(tmp_path, demo_database):

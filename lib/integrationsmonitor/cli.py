@@ -238,14 +238,14 @@ def _check_periods(args) -> None:
     period uses before anything is computed."""
     from integrationsmonitor.params import all_params_files, data_basis, params_file
     from integrationsmonitor.paths import params_dir, shown
-    from integrationsmonitor.periods import Period
+    from integrationsmonitor.periods import ReportId
 
     available = [p.stem for p in all_params_files()]
     if not args.all:
         try:
-            Period.parse(args.period)
+            ReportId.parse(args.period)
         except ValueError as exc:
-            raise ValueError(f"{exc}. Vorhandene Berichtszeiträume: "
+            raise ValueError(f"{exc}. Vorhandene Berichte: "
                              f"{', '.join(available) or 'keine'}") from exc
         if not params_file(args.period).exists():
             raise ValueError(f"Für {args.period} gibt es keinen Bericht: keine Parameterdatei "
@@ -375,9 +375,15 @@ def _import_extract(args) -> int:
 
 def _indicators(args) -> int:
     from integrationsmonitor.params import all_params_files
+    from integrationsmonitor.periods import HALF_YEAR, ReportId
 
-    periods = [p.stem for p in all_params_files()] if args.all else [args.period]
+    # The history of the indicators is kept per half-year (annual and final reports reuse it).
+    periods = [p.stem for p in all_params_files()
+               if ReportId.parse(p.stem).kind == HALF_YEAR] if args.all else [args.period]
     for period in periods:
+        if ReportId.parse(period).kind != HALF_YEAR:
+            raise ValueError(f"Indikatoren werden je Halbjahr abgelegt; {period} ist kein "
+                             "Halbjahr (z. B. 2019-H2)")
         n = store_indicators(period, args.database)
         print(f"{period}: {n} Indikatoren berechnet und abgelegt")
     return 0

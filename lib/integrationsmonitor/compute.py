@@ -39,7 +39,7 @@ from integrationsmonitor.measure_status import (
 )
 from integrationsmonitor.params import ReportParameters, parse_parameters
 from integrationsmonitor.paths import outputs_dir, project_root, resolve
-from integrationsmonitor.periods import Period, ReportingCalendar
+from integrationsmonitor.periods import Period, Report, ReportingCalendar, report_in
 from integrationsmonitor.reference import territory
 from integrationsmonitor.steering import SteeringPoint
 
@@ -119,8 +119,9 @@ class ReportResults:
 
     params: ReportParameters
     catalogue: Catalogue
-    period: Period
-    previous: Period | None
+    report: Report  # which report: half-year, annual report to the Kreistag, final report
+    period: Period  # the half-year whose Stichtag every figure refers to (report.anchor)
+    previous: Period | None  # what the report compares with (report.comparison)
     periods: list[Period]  # every period of the term (calendar)
     reported_aks: frozenset[str]
     view: pd.DataFrame  # measure_status.period_view of this period against the previous one
@@ -135,6 +136,7 @@ class ReportResults:
     previous_assessments: list[Assessment]
     steering: list[SteeringPoint]
     cases: CaseResults | None  # None: no extracts for the period's Stichtag
+    texts: dict[str, str]  # the coordinator's own words per named place (HTML), may be empty
     provenance: Provenance
     format: int = RESULTS_FORMAT
 
@@ -154,9 +156,13 @@ class Computation:
     params: ReportParameters
     catalogue: Catalogue
     calendar: ReportingCalendar
-    period: Period
+    report: Report
     folder: Path
     parts: dict = field(default_factory=dict)
+
+    @property
+    def period(self) -> Period:
+        return self.report.anchor
 
 
 def start(period: str, report_date: str, database: str, concept: str, author: str,
@@ -172,16 +178,21 @@ def start(period: str, report_date: str, database: str, concept: str, author: st
     catalogue = load_catalogue(params.concept_path)
     calendar = ReportingCalendar.of(catalogue)
     try:
-        p = calendar.check(params.period_obj)
+        report = report_in(calendar, params.period)
     except ValueError as exc:
         raise InputError(Problem("Parameter", str(exc), key="period"),
                          "Der Bericht kann nicht erstellt werden.") from exc
+    if params.report_day < report.anchor.end:
+        raise InputError(Problem("Parameter", f"Berichtsdatum {fmt.date(params.report_day)} "
+                                 f"liegt vor dem Ende des Berichtszeitraums "
+                                 f"({fmt.date(report.anchor.end)})", key="report_date"),
+                         "Der Bericht kann nicht erstellt werden.")
     if not params.database_path.exists():
         raise InputError(Problem(file_label(params.database_path),
                                  f"Datenbasis nicht gefunden ({params.database_path}). Zuerst "
                                  "Statusbögen importieren oder für die Demo "
                                  "„integrationsmonitor demo“ ausführen."))
-    return Computation(params, catalogue, calendar, p, results_folder(params))
+    return Computation(params, catalogue, calendar, report, results_folder(params))
 
 
 def results_folder(params: ReportParameters) -> Path:
@@ -196,10 +207,12 @@ def measure_status(c: Computation) -> HtmlBlock:
         hist = history(con)
         kpis = kpi_rows(con)
         decisions = decisions_until(con, p)
-        imports = _imports(con, c.calendar, p)
+        imports = _imports(con, c.calendar, c.report)
     hist = hist[hist["period"] <= p.id]
     kpis = kpis[kpis["period"] <= p.id]
-    previous = c.calendar.previous(p)
+    previous = c.report.comparison
+    start = max(c.report.half_years[0].start, c.calendar.term_start)
+    decisions = decisions.assign(in_report=[start <= d <= p.end for d in decisions["decided_on"]])
     views = {pid: period_view(cat, hist, Period.parse(pid), None)
              for pid in sorted(hist["period"].unique())}
     view = period_view(cat, hist, p, previous)
@@ -230,7 +243,7 @@ def case_data(c: Computation) -> HtmlBlock:
             c.parts["cases"] = None
             return note(f"Für den Stichtag {fmt.date(current)} liegen keine Extrakte vor.",
                         "warning")
-        prev = c.calendar.previous(c.period)
+        prev = c.report.comparison
         base = c.catalogue.baseline_stichtag
         days = CaseStichtage(
             baseline=base if base in available else current,
@@ -280,7 +293,7 @@ def steering(c: Computation) -> HtmlBlock:
     rules of :mod:`integrationsmonitor.steering`."""
     from integrationsmonitor.steering import CASE_KINDS, steering_points
 
-    prev = c.parts["previous"]
+    prev = c.calendar.previous(c.period)  # the rules look at consecutive half-years
     assessments = c.parts["assessments"]
     points = steering_points(
         c.catalogue, c.period, prev, c.parts["view"],
@@ -289,6 +302,72 @@ def steering(c: Computation) -> HtmlBlock:
         any(a.indicator.kind in CASE_KINDS for a in assessments))
     c.parts["steering"] = points
     return note(f"Steuerungsbedarf: {fmt.count(len(points), 'Punkt', 'Punkte')}.")
+
+
+# Named places where the coordinator's own text goes (a "## Name" heading in the text file).
+TEXT_PLACES = {"vorwort": "Vorwort", "auf einen blick": "Auf einen Blick",
+               "steuerungsbedarf": "Steuerungsbedarf", "indikatoren": "Indikatoren",
+               "fallzahlen": "Fallzahlen", "arbeitskreise": "Arbeitskreise",
+               "maßnahmen": "Maßnahmen", "empfehlungen": "Empfehlungen", "fazit": "Fazit"}
+TEXT_FOLDER = "texte"
+
+
+def texts_file(params: ReportParameters) -> Path:
+    """``texte/<report>.md`` in the folder of the data basis."""
+    return params.database_path.parent / TEXT_FOLDER / f"{params.period}.md"
+
+
+def texts(c: Computation) -> HtmlBlock:
+    """Read the coordinator's own words for this report, if there are any: a Markdown file
+    ``texte/<report>.md`` beside the data basis, one ``## Name`` section per named place."""
+    path = texts_file(c.params)
+    c.parts["texts"] = read_texts(path) if path.exists() else {}
+    if not c.parts["texts"]:
+        return note(f"Keine eigenen Texte für {c.report.id} ({TEXT_FOLDER}/{path.name} fehlt "
+                    "oder ist leer); der Bericht besteht aus den erzeugten Texten.")
+    return note("Eigene Texte für: " + ", ".join(TEXT_PLACES[k] for k in c.parts["texts"]))
+
+
+def read_texts(path: Path) -> dict[str, str]:
+    """The sections of a text file as HTML, by place.
+
+    Raises:
+        InputError: text before the first section, an unknown or repeated section name
+            (naming the line and the allowed names).
+    """
+    import mistune
+
+    problems, sections, current = [], {}, None
+    name = file_label(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(name, "keine UTF-8-Textdatei; bitte als UTF-8 speichern")
+                         ) from exc
+    for no, line in enumerate(lines, start=1):
+        if line.startswith("## "):
+            key = line[3:].strip().lower()
+            if key not in TEXT_PLACES:
+                problems.append(Problem(name, f"unbekannter Abschnitt „{line[3:].strip()}“ "
+                                        f"(erlaubt: {', '.join(TEXT_PLACES.values())})", row=no))
+                current = None
+            elif key in sections:
+                problems.append(Problem(name, f"Abschnitt „{TEXT_PLACES[key]}“ kommt doppelt "
+                                        "vor", row=no))
+                current = None
+            else:
+                current = key
+                sections[key] = []
+        elif current is not None:
+            sections[current].append(line)
+        elif line.strip() and not line.startswith("#"):
+            problems.append(Problem(name, "Text vor dem ersten Abschnitt (erwartet eine Zeile "
+                                    "„## Vorwort“, „## Fazit“ …)", row=no))
+    if problems:
+        raise InputError(problems, "Die eigenen Texte wurden nicht übernommen.")
+    render = mistune.create_markdown(escape=True)
+    return {k: render("\n".join(v).strip()) for k, v in sections.items()
+            if "\n".join(v).strip()}
 
 
 def save(c: Computation) -> HtmlBlock:
@@ -307,7 +386,7 @@ def save(c: Computation) -> HtmlBlock:
 def compute(params: ReportParameters) -> ReportResults:
     """All steps at once, without saving (for the command line and for analysts)."""
     c = start(**params.as_dict())
-    for step in (measure_status, case_data, indicators, steering):
+    for step in (measure_status, case_data, indicators, steering, texts):
         step(c)
     return _results(c)
 
@@ -335,16 +414,17 @@ def load_results(period: str, output_dir: str = "") -> ReportResults:
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _imports(con, calendar: ReportingCalendar, p: Period) -> pd.DataFrame:
-    prev = calendar.previous(p)
+def _imports(con, calendar: ReportingCalendar, report: Report) -> pd.DataFrame:
+    p, prev = report.anchor, report.comparison
     days = [calendar.baseline_stichtag, prev.stichtag if prev else p.stichtag, p.stichtag]
     return con.execute(
         "SELECT kind, period, ak_id, file_name, sha256, imported_at FROM import_log "
-        "WHERE import_id IN (SELECT DISTINCT import_id FROM measure_status WHERE period = ?) "
+        "WHERE import_id IN (SELECT DISTINCT import_id FROM measure_status "
+        "WHERE period IN (SELECT unnest(?))) "
         "OR import_id IN (SELECT DISTINCT import_id FROM steering_decision) "
         "OR (kind LIKE 'extract-%' AND period IN (?, ?, ?)) "
         "ORDER BY kind DESC, period, ak_id, file_name",
-        [p.id, *[d.isoformat() for d in days]]).df()
+        [[h.id for h in report.half_years], *[d.isoformat() for d in days]]).df()
 
 
 def _results(c: Computation) -> ReportResults:
@@ -360,13 +440,14 @@ def _results(c: Computation) -> ReportResults:
         program=f"integrationsmonitor {__version__}" + _git_suffix(),
         imports=p["imports"], built_on=source_date())
     return ReportResults(
-        params=c.params, catalogue=cat, period=c.period, previous=p["previous"],
+        params=c.params, catalogue=cat, report=c.report, period=c.period,
+        previous=p["previous"],
         periods=c.calendar.periods, reported_aks=p["reported_aks"], view=p["view"],
         rates=p["rates"], rate_history=p["rate_history"], counts=p["counts"],
         status_matrix=p["status_matrix"], kpis=p["kpis"], decisions=p["decisions"],
         indicator_set=ind, assessments=p["assessments"],
         previous_assessments=p["previous_assessments"], steering=p["steering"],
-        cases=p["cases"], provenance=prov)
+        cases=p["cases"], texts=p.get("texts", {}), provenance=prov)
 
 
 def source_date() -> dt.date | None:

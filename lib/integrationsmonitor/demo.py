@@ -140,6 +140,9 @@ def demo_decisions() -> list[Decision]:
     ]
 
 
+DEMO_TEXTS = Path(__file__).resolve().parent / "templates" / "demo_texte"
+
+
 def fingerprint(seed: int = DEFAULT_SEED) -> str:
     """A hash of everything the demo data depends on: seed, concept files and the code that
     writes and imports it. A demo database with another fingerprint is stale."""
@@ -150,9 +153,21 @@ def fingerprint(seed: int = DEFAULT_SEED) -> str:
 
     h = hashlib.sha256(str(seed).encode())
     for path in (sorted(CONCEPTS_DIR.glob("*.yaml")) + sorted(REFERENCE_DIR.glob("*.yaml"))
-                 + sorted(PACKAGE_DIR.glob("*.py"))):
+                 + sorted(PACKAGE_DIR.glob("*.py")) + sorted(DEMO_TEXTS.glob("*.md"))):
         h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def write_demo_texts(out_dir: Path) -> list[Path]:
+    """The coordinator's own texts of the demo (for 2021-H1 and the final report), as a real
+    coordinator would put them beside the data basis: ``texte/<report>.md``."""
+    from integrationsmonitor.compute import TEXT_FOLDER
+
+    folder = out_dir / TEXT_FOLDER
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return [Path(shutil.copyfile(src, folder / src.name))
+            for src in sorted(DEMO_TEXTS.glob("*.md"))]
 
 
 def ensure_demo(out_dir: Path | None = None, seed: int = DEFAULT_SEED) -> Path:
@@ -214,6 +229,7 @@ def generate_demo(out_dir: Path | None = None, seed: int = DEFAULT_SEED,
             _advance(rng, state)
     register = write_register(out_dir / REGISTER_NAME, catalogue, demo_decisions())
     import_register(database, catalogue, register)
+    write_demo_texts(out_dir)
     cal = ReportingCalendar.of(catalogue)
     shutil.rmtree(out_dir / EXTRACTS_DIR, ignore_errors=True)
     generate_case_demo(database, out_dir / EXTRACTS_DIR,

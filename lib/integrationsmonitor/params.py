@@ -19,7 +19,7 @@ import yaml
 from integrationsmonitor import formatting as fmt
 from integrationsmonitor.errors import InputError, Problem, file_label
 from integrationsmonitor.paths import params_dir, resolve, shown
-from integrationsmonitor.periods import Period
+from integrationsmonitor.periods import Period, ReportId
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,8 @@ class ReportParameters:
     """The literals a report is made from.
 
     Attributes:
-        period: half-year period ID, e.g. "2019-H1".
+        period: the report: a half-year ("2019-H1"), a year ("2019", annual report to the
+            Kreistag) or the term ("2018-2021", final report).
         report_date: date of the report (as printed on the title page), "TT.MM.JJJJ" or ISO.
         database: DuckDB data basis, relative to the project root or absolute.
         concept: concept catalogue YAML, relative to the project root or absolute.
@@ -97,7 +98,7 @@ def parse_parameters(values: dict[str, Any], source: str = "Parameter") -> Repor
                                     f"{values[key]!r} ({type(values[key]).__name__})", key=key))
     if not problems:
         try:
-            Period.parse(values["period"])
+            ReportId.parse(values["period"])
         except ValueError as exc:
             problems.append(Problem(source, str(exc), key="period"))
         try:
@@ -105,7 +106,7 @@ def parse_parameters(values: dict[str, Any], source: str = "Parameter") -> Repor
         except ValueError as exc:
             problems.append(Problem(source, str(exc), key="report_date"))
         else:
-            end = Period.parse(values["period"]).end if not problems else None
+            end = ReportId.parse(values["period"]).earliest_end if not problems else None
             if end is not None and day < end:
                 problems.append(Problem(
                     source, f"Berichtsdatum {fmt.date(day)} liegt vor dem Ende des "

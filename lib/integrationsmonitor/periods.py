@@ -14,6 +14,11 @@ from dataclasses import dataclass
 from integrationsmonitor import formatting as fmt
 
 PERIOD_PATTERN = re.compile(r"^(?P<year>\d{4})-H(?P<half>[12])$")
+YEAR_PATTERN = re.compile(r"^(?P<year>\d{4})$")
+TERM_PATTERN = re.compile(r"^(?P<first>\d{4})-(?P<last>\d{4})$")
+# Kinds of report: the half-year report to the steering body, the annual report to the Kreistag,
+# the final report of the term.
+HALF_YEAR, ANNUAL, FINAL = "halbjahr", "jahr", "abschluss"
 
 
 @dataclass(frozen=True, order=True)
@@ -129,3 +134,114 @@ class ReportingCalendar:
         years = sorted({p.year for p in self.periods})
         return [AnnualReport(y, tuple(p for p in self.periods if p.year == y), y == years[-1])
                 for y in years]
+
+
+@dataclass(frozen=True, order=True)
+class ReportId:
+    """Which report: ``2019-H1`` (half-year), ``2019`` (annual report to the Kreistag) or
+    ``2018-2021`` (final report of the term). Its ID is the name of its params file and of its
+    output folder."""
+
+    id: str
+    kind: str
+
+    @classmethod
+    def parse(cls, text: str) -> ReportId:
+        """Raises ValueError (German) for anything else.
+
+        >>> [ReportId.parse(t).kind for t in ("2019-H1", "2019", "2018-2021")]
+        ['halbjahr', 'jahr', 'abschluss']
+        """
+        t = str(text).strip()
+        if PERIOD_PATTERN.match(t):
+            return cls(t, HALF_YEAR)
+        if YEAR_PATTERN.match(t):
+            return cls(t, ANNUAL)
+        m = TERM_PATTERN.match(t)
+        if m and int(m["first"]) < int(m["last"]):
+            return cls(t, FINAL)
+        raise ValueError(f"„{text}“ ist kein Bericht (erwartet ein Halbjahr wie 2019-H1, ein "
+                         "Jahr wie 2019 für den Jahresbericht oder die Laufzeit wie 2018-2021 "
+                         "für den Abschlussbericht)")
+
+    @property
+    def earliest_end(self) -> dt.date:
+        """A day the report cannot be dated before (the calendar knows the exact end)."""
+        if self.kind == HALF_YEAR:
+            return Period.parse(self.id).end
+        if self.kind == ANNUAL:
+            return dt.date(int(self.id), 12, 31)
+        return dt.date(int(self.id[-4:]), 1, 1)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report placed in the calendar: its half-year of reference (``anchor``: the Stichtag of
+    every figure), what it is compared with, and the half-years it covers."""
+
+    rid: ReportId
+    anchor: Period
+    comparison: Period | None
+    half_years: tuple[Period, ...]
+    term_start: dt.date
+
+    @property
+    def id(self) -> str:
+        return self.rid.id
+
+    @property
+    def kind(self) -> str:
+        return self.rid.kind
+
+    @property
+    def title(self) -> str:
+        """German title, e.g. "Sachstandsbericht 1. Halbjahr 2019", "Jahresbericht 2019"."""
+        if self.kind == HALF_YEAR:
+            return f"Sachstandsbericht {self.anchor.label}"
+        if self.kind == ANNUAL:
+            return f"Jahresbericht {self.id}"
+        return f"Abschlussbericht {self.id.replace('-', '–')}"
+
+    @property
+    def span(self) -> str:
+        start = max(self.half_years[0].start, self.term_start)
+        return f"{fmt.date(start)}–{fmt.date(self.anchor.end)}"
+
+
+def _report_in(calendar: ReportingCalendar, rid: ReportId) -> Report:
+    periods = calendar.periods
+    if rid.kind == HALF_YEAR:
+        p = calendar.check(Period.parse(rid.id))
+        return Report(rid, p, calendar.previous(p), (p,), calendar.term_start)
+    if rid.kind == ANNUAL:
+        year = int(rid.id)
+        years = sorted({p.year for p in periods})
+        if year not in years[:-1]:
+            raise ValueError(f"Für {year} gibt es keinen Jahresbericht: Jahresberichte an den "
+                             f"Kreistag gibt es für {', '.join(map(str, years[:-1]))}; das "
+                             f"Jahr {years[-1]} schließt der Abschlussbericht "
+                             f"{years[0]}-{years[-1]} ab")
+        own = tuple(p for p in periods if p.year == year)
+        before = [p for p in periods if p.year == year - 1]
+        return Report(rid, own[-1], before[-1] if before else None, own, calendar.term_start)
+    final = f"{periods[0].year}-{periods[-1].year}"
+    if rid.id != final:
+        raise ValueError(f"Der Abschlussbericht dieser Laufzeit heißt {final}, nicht {rid.id}")
+    return Report(rid, periods[-1], None, tuple(periods), calendar.term_start)
+
+
+def report_in(calendar: ReportingCalendar, text: str) -> Report:
+    """The report ``text`` (``2019-H1``, ``2019``, ``2018-2021``) in this calendar.
+
+    Raises:
+        ValueError: not a report of this term (German, naming the ones there are).
+    """
+    return _report_in(calendar, ReportId.parse(text))
+
+
+def all_reports(calendar: ReportingCalendar) -> list[str]:
+    """Every report of the term: the half-years, the annual reports, the final report."""
+    periods = calendar.periods
+    years = sorted({p.year for p in periods})
+    return ([p.id for p in periods] + [str(y) for y in years[:-1]]
+            + [f"{years[0]}-{years[-1]}"])

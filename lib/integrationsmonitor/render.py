@@ -35,13 +35,18 @@ from integrationsmonitor import privacy
 from integrationsmonitor.errors import InputError, Problem, file_label
 from integrationsmonitor.params import ReportParameters, params_file, read_params_file
 from integrationsmonitor.paths import PACKAGE_DIR, notebooks_dir, outputs_dir, project_root
+from integrationsmonitor.periods import ANNUAL, FINAL, HALF_YEAR, ReportId
 
 TEMPLATES = PACKAGE_DIR / "templates"
 COMPUTE_NOTEBOOK = "10_berechnung.ipynb"
+ANNEX_NOTEBOOK = "30_anhang.ipynb"
+# The notebook of each kind of report (published as report.html/.pdf); the annex is the same.
+REPORT_NOTEBOOKS = {HALF_YEAR: "20_bericht.ipynb", ANNUAL: "40_jahresbericht.ipynb",
+                    FINAL: "50_abschlussbericht.ipynb"}
+REPORT_NOTEBOOK = REPORT_NOTEBOOKS[HALF_YEAR]
 # Published notebooks and the name of their HTML/PDF files.
-PUBLISHED = {"20_bericht.ipynb": "report", "30_anhang.ipynb": "anhang"}
-REPORT_NOTEBOOK = "20_bericht.ipynb"
-CHAIN = [COMPUTE_NOTEBOOK, *PUBLISHED]
+PUBLISHED = {**dict.fromkeys(REPORT_NOTEBOOKS.values(), "report"), ANNEX_NOTEBOOK: "anhang"}
+CHAIN = [COMPUTE_NOTEBOOK, REPORT_NOTEBOOK, ANNEX_NOTEBOOK]  # of a half-year report
 INJECTED_CELL_ID = "injected-parameters"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FILE_LINK = re.compile(r'<a href="(?!#)[^"]*">')
@@ -96,19 +101,25 @@ class RenderResult:
                 for ext in ("html", "pdf")]
 
 
-def chain_notebooks(folder: Path | None = None) -> list[Path]:
-    """The notebooks run for every period, in order."""
+def chain_of(kind: str) -> list[str]:
+    """The notebooks of a kind of report, in order: computation, report, annex."""
+    return [COMPUTE_NOTEBOOK, REPORT_NOTEBOOKS[kind], ANNEX_NOTEBOOK]
+
+
+def chain_notebooks(folder: Path | None = None, kind: str = HALF_YEAR) -> list[Path]:
+    """The notebooks run for a report of ``kind``, in order."""
     folder = folder or notebooks_dir()
-    return [folder / name for name in CHAIN]
+    return [folder / name for name in chain_of(kind)]
 
 
 def render_period(period: str, out_root: Path | None = None, notebooks: Path | None = None,
                   overrides: dict[str, str] | None = None,
                   on_step: Callable[[str], None] | None = None) -> RenderResult:
-    """Render the report and annex of one period into ``out_root/<period>/``.
+    """Render the report and annex of one report into ``out_root/<period>/``.
 
     Args:
-        period: e.g. "2019-H2"; its parameters come from ``params/<period>.yaml``.
+        period: the report, e.g. "2019-H2", "2019" (annual) or "2018-2021" (final); its
+            parameters come from ``params/<period>.yaml``.
         out_root: the outputs folder (default ``outputs/``).
         notebooks: the notebook folder (default ``notebooks/``).
         overrides: parameter values that replace the file's (e.g. another database).
@@ -122,7 +133,7 @@ def render_period(period: str, out_root: Path | None = None, notebooks: Path | N
         params = _checked_params(period, overrides or {})
     except InputError as exc:
         raise RenderError(str(exc)) from exc
-    nbs = chain_notebooks(notebooks)
+    nbs = chain_notebooks(notebooks, ReportId.parse(params.period).kind)
     missing = [nb.name for nb in nbs if not nb.exists()]
     if missing:
         raise RenderError(f"Notebook {', '.join(missing)} fehlt im Ordner "

@@ -25,13 +25,14 @@ from integrationsmonitor.html import (
     table,
     text,
 )
+from integrationsmonitor.periods import FINAL, HALF_YEAR
 from integrationsmonitor.progress import decimal_year
 from integrationsmonitor.steering import RULES
 from integrationsmonitor.verdict import RULE_TEXT, baseline_time
 
 # Sections of the annex, referred to from the brief by their letter.
 ANNEX = {"indikatoren": "A 1", "massnahmen": "A 2", "verlauf": "A 3", "fallzahlen": "A 4",
-         "herkunft": "A 5", "daten": "A 6"}
+         "entscheidungen": "A 5", "herkunft": "A 6", "daten": "A 7"}
 
 
 def results(period: str, output_dir: str = "") -> ReportResults:
@@ -46,13 +47,19 @@ def _annex(key: str) -> str:
 # --- brief ----------------------------------------------------------------------------------
 
 def title_block(res: ReportResults) -> HtmlBlock:
-    """Title block: Landkreis, concept, period, Stichtag, date of the report."""
-    return _title(res, f"Sachstandsbericht {res.period.label}")
+    """Title block: Landkreis, concept, report, period, Stichtag, date of the report."""
+    return _title(res, res.report.title)
 
 
 def annex_title(res: ReportResults) -> HtmlBlock:
     """Title block of the annex."""
-    return _title(res, f"Anhang zum Sachstandsbericht {res.period.label}")
+    return _title(res, f"Anhang zum {res.report.title}")
+
+
+def _addressee(res: ReportResults) -> str:
+    if res.report.kind == HALF_YEAR:
+        return _steering_body(res)
+    return res.catalogue.reporting.get("annual_report_to", "Kreistag")
 
 
 def _title(res: ReportResults, heading_text: str) -> HtmlBlock:
@@ -62,9 +69,9 @@ def _title(res: ReportResults, heading_text: str) -> HtmlBlock:
         f"<h1>{text(heading_text)}</h1>"
         f'<p class="subtitle">{text(c.title)}</p>'
         '<dl class="facts">'
-        f"<dt>Berichtszeitraum</dt><dd>{text(p.span)} ({text(p.id)})</dd>"
+        f"<dt>Berichtszeitraum</dt><dd>{text(res.report.span)}</dd>"
         f"<dt>Stichtag</dt><dd>{fmt.date(p.stichtag)}</dd>"
-        f"<dt>Bericht an</dt><dd>{text(c.reporting.get('steering_group', 'Lenkungsgruppe'))}</dd>"
+        f"<dt>Bericht an</dt><dd>{text(_addressee(res))}</dd>"
         f"<dt>Berichtet von</dt><dd>{text(res.params.author)}</dd>"
         f"<dt>Datum</dt><dd>{fmt.date(res.params.report_day)}</dd>"
         f"<dt>Grundlage</dt><dd>{text(c.adopted_by)}</dd>"
@@ -87,22 +94,55 @@ def _steering_body(res: ReportResults) -> str:
     return res.catalogue.reporting.get("steering_group", "Lenkungsgruppe")
 
 
-def steering_agenda(res: ReportResults) -> HtmlBlock:
-    """Steuerungsbedarf: every point the rules select, ordered by urgency, each with its reason,
-    since when it stands, the Arbeitskreis in charge, the decisions so far and a proposal."""
-    rule = ('<p class="legend">Regel: Steuerungsbedarf ist, geordnet nach Dringlichkeit,</p>'
-            '<ol class="rule">' + "".join(f"<li>{text(r.selects)}</li>" for r in RULES)
-            + "</ol>")
-    if not res.steering:
-        return HtmlBlock(rule) + note("Kein Steuerungsbedarf: alle Indikatoren auf Kurs, keine "
-                                      "Maßnahme verzögert oder blockiert, alle Lieferungen da.")
-    rows = pd.DataFrame([{
+def _steering_rows(res: ReportResults) -> pd.DataFrame:
+    return pd.DataFrame([{
         "nr": p.nr, "kind": p.kind, "subject": p.subject, "reason": p.reason,
         "since": p.since_label, "ak": res.ak_labels.get(p.ak_id, _steering_body(res))
         if p.ak_id else _steering_body(res),
         "decisions": "; ".join(p.decisions) or "–", "proposal": p.proposal}
         for p in res.steering])
-    return HtmlBlock(rule) + table(rows, [
+
+
+def _steering_rule(res: ReportResults) -> HtmlBlock:
+    return HtmlBlock(
+        '<p class="legend">Regel: Steuerungsbedarf ist, geordnet nach Dringlichkeit,</p>'
+        '<ol class="rule">' + "".join(f"<li>{text(r.selects)}</li>" for r in RULES) + "</ol>")
+
+
+def steering_agenda(res: ReportResults) -> HtmlBlock:
+    """Steuerungsbedarf in short: every point the rules select, ordered by urgency, with its
+    reason in one clause, since when, who is in charge and the proposal; the full reasons
+    and the decisions so far are in the annex."""
+    head = own_text(res, "steuerungsbedarf") + _steering_rule(res)
+    if not res.steering:
+        return head + note("Kein Steuerungsbedarf: alle Indikatoren auf Kurs, keine Maßnahme "
+                           "verzögert oder blockiert, alle Lieferungen da.")
+    rows = _steering_rows(res)
+    return head + table(rows, [
+        ("nr", "Nr.", lambda r: str(r["nr"])),
+        ("text", "Gegenstand und Grund", lambda r: f'<span class="kind">{text(r["kind"])}'
+         f'</span> {text(_shorten(r["subject"], 80))}<br><em>{text(_first_clause(r["reason"]))}'
+         "</em>"),
+        ("since", "seit, zuständig", lambda r: f'{text(r["since"])}<br>{text(r["ak"])}'),
+        ("proposal", "Beschlussvorschlag", lambda r: f"<strong>{text(r['proposal'])}</strong>"),
+    ], caption=f"Steuerungsbedarf zum {fmt.date(res.period.stichtag)} "
+               f"({fmt.count(len(rows), 'Punkt', 'Punkte')})", css_class="agenda brief",
+        legend=f"Vollständige Begründung und bisherige Entscheidungen je Punkt: "
+               f"{_annex('entscheidungen')}.")
+
+
+def _first_clause(reason: str) -> str:
+    first = reason.split(". ")[0].rstrip(".")
+    return first[:1].upper() + first[1:]
+
+
+def steering_detail(res: ReportResults) -> HtmlBlock:
+    """Steuerungsbedarf in full: each point with Nr., Gegenstand, Grund (with the figures),
+    seit wann, zuständig, bisherige Entscheidungen and Beschlussvorschlag."""
+    if not res.steering:
+        return note("Kein Steuerungsbedarf.")
+    rows = _steering_rows(res)
+    return _steering_rule(res) + table(rows, [
         ("nr", "Nr.", lambda r: str(r["nr"])),
         ("text", "Gegenstand", lambda r: f'<span class="kind">{text(r["kind"])}</span><br>'
                                          f'{text(r["subject"])}'),
@@ -111,8 +151,8 @@ def steering_agenda(res: ReportResults) -> HtmlBlock:
         ("ak", "zuständig", lambda r: text(r["ak"])),
         ("decisions", "Bisherige Entscheidungen", lambda r: text(r["decisions"])),
         ("proposal", "Beschlussvorschlag", lambda r: f"<strong>{text(r['proposal'])}</strong>"),
-    ], caption=f"Steuerungsbedarf zum {fmt.date(res.period.stichtag)} "
-               f"({fmt.count(len(rows), 'Punkt', 'Punkte')})", css_class="agenda")
+    ], caption=f"Steuerungsbedarf zum {fmt.date(res.period.stichtag)} im Einzelnen",
+        css_class="agenda")
 
 
 def verdict_badge(verdict) -> str:
@@ -125,6 +165,7 @@ def verdict_badge(verdict) -> str:
 def indicator_overview(res: ReportResults) -> HtmlBlock:
     """All indicators with their one verdict at the period's Stichtag."""
     end = res.period.end
+    own = own_text(res, "indikatoren")
     rows = pd.DataFrame([{
         "id": a.indicator.id, "title": a.indicator.title + (
             "" if a.indicator.unit in ("Anteil", "Prozentpunkte") else f" ({a.indicator.unit})"),
@@ -134,7 +175,7 @@ def indicator_overview(res: ReportResults) -> HtmlBlock:
         + (" (halten)" if a.indicator.target_kind == "halten" else ""),
         "verdict": a.verdict, "proposal": not a.indicator.adopted_by(end)}
         for a in res.assessments])
-    return table(rows, [
+    return own + table(rows, [
         ("id", "ID", lambda r: text(r["id"])),
         ("text", "Indikator", lambda r: text(r["title"])),
         ("current", "Wert", lambda r: text(r["current"])),
@@ -149,20 +190,34 @@ def indicator_overview(res: ReportResults) -> HtmlBlock:
                f"{_annex('indikatoren')}.")
 
 
-def summary(res: ReportResults) -> HtmlBlock:
-    """Summary: implementation rate per AK and overall (chart and table), counts by status."""
+def _total_rate(res: ReportResults, period_id: str | None = None) -> float | None:
+    """The Umsetzungsquote of the whole concept, now or in an earlier half-year."""
+    if period_id is None:
+        row = res.rates[res.rates["ak_id"] == "Gesamt"]
+        return None if row.empty else row["rate"].iloc[0]
+    h = res.rate_history
+    row = h[(h["period"] == period_id) & (h["ak_id"] == "Gesamt")]
+    return None if row.empty or pd.isna(row["rate"].iloc[0]) else float(row["rate"].iloc[0])
+
+
+def ak_summaries(res: ReportResults) -> HtmlBlock:
+    """The Arbeitskreise in short: implementation rate per AK (chart and table) and one
+    paragraph per AK with its changes and the verdicts of its indicators."""
     rates = res.rates
     total = rates[rates["ak_id"] == "Gesamt"].iloc[0]
     groups = dict(zip(res.catalogue.vocab.status_groups["code"],
                       res.catalogue.vocab.status_groups["label"]))
-    lead = (f"<p class=\"lead\">Von {len(res.view)} Maßnahmen des Konzepts sind zum Stichtag "
+    n = fmt.count(len(res.view), "Maßnahme", "Maßnahmen", case="dat")
+    lead = (f"<p class=\"lead\">Von {n} des Konzepts sind zum Stichtag "
             f"{fmt.date(res.period.stichtag)} <strong>{fmt.number(total['umgesetzt'])} "
-            f"umgesetzt oder als Daueraufgabe etabliert</strong> und "
-            f"{fmt.number(total['laufend'])} in Umsetzung; {fmt.number(total['offen'])} sind "
-            f"offen. Das ergibt eine Umsetzungsquote von <strong>"
-            f"{fmt.percent(total['rate'])}</strong> (einschließlich laufender Maßnahmen "
-            f"{fmt.percent(total['rate_incl_running'])}). {fmt.number(total['ausserhalb'])} "
-            "Maßnahmen sind entfallen oder zur Zeit nicht lösbar und zählen nicht mit.</p>")
+            "umgesetzt oder als Daueraufgabe etabliert</strong> "
+            f"und {fmt.number(total['laufend'])} in Umsetzung; {fmt.number(total['offen'])} "
+            f"{fmt.agree(total['offen'], 'ist', 'sind')} offen. Das ergibt eine "
+            f"Umsetzungsquote von <strong>{fmt.percent(total['rate'])}</strong> (einschließlich "
+            f"laufender Maßnahmen {fmt.percent(total['rate_incl_running'])}). "
+            f"{fmt.count(total['ausserhalb'], 'Maßnahme', 'Maßnahmen')} "
+            f"{fmt.agree(total['ausserhalb'], 'ist', 'sind')} entfallen oder zur Zeit nicht "
+            f"lösbar und {fmt.agree(total['ausserhalb'], 'zählt', 'zählen')} nicht mit.</p>")
     chart = figure(charts.implementation_bars(rates, res.ak_labels, groups),
                    "Balkendiagramm: Anteile umgesetzter, laufender und offener Maßnahmen je AK",
                    "Abbildung 1: Umsetzungsstand je Arbeitskreis zum "
@@ -178,14 +233,43 @@ def summary(res: ReportResults) -> HtmlBlock:
     ], caption="Tabelle 1: Umsetzungsquote je Arbeitskreis", css_class="totals-last",
         numeric=["base", "umgesetzt", "laufend", "offen", "rate", "rate_incl_running"],
         legend="Basis: gemeldete Maßnahmen ohne „entfallen“ und „zur Zeit keine Lösung möglich“. "
-               "Umsetzungsquote: Anteil „umgesetzt“ und „Daueraufgabe (laufend)“ an der Basis.")
-    parts = [HtmlBlock(lead), chart, rate_table, status_counts(res)]
+               "Umsetzungsquote: Anteil „umgesetzt“ und „Daueraufgabe (laufend)“ an der Basis "
+               f"(dieselbe Zahl wie der Indikator der Umsetzung). Jede Maßnahme: "
+               f"{_annex('massnahmen')}.")
+    paras = []
+    by_ak = res.indicator_set.by_ak(res.catalogue)
+    verdicts = {a.indicator.id: a.verdict for a in res.assessments}
+    for ak in res.catalogue.arbeitskreise.itertuples():
+        v = res.view[res.view["ak_id"] == ak.ak_id]
+        rate = rates.loc[rates["ak_id"] == ak.ak_id, "rate"].iloc[0]
+        moved = int((v["change"] == "vorwärts").sum())
+        back = int((v["change"] == "rückwärts").sum())
+        inds = by_ak.get(ak.ak_id, [])
+        behind = [i.id for i in inds if not verdicts[i.id].is_best
+                  and verdicts[i.id].code != "nicht_bewertbar"]
+        parts = [f"{fmt.count(len(v), 'Maßnahme', 'Maßnahmen')}, Umsetzungsquote "
+                 f"{fmt.percent(rate)}"]
+        if res.previous is not None:
+            parts.append(f"seit dem {res.previous.label} {moved} vorwärts, {back} rückwärts")
+        if inds:
+            parts.append(f"Indikatoren: {len(inds) - len(behind)} von {len(inds)} auf Kurs"
+                         + (f", hinter dem Ziel: {', '.join(behind)}" if behind else ""))
+        if ak.ak_id not in res.reported_aks:
+            parts.append("Statusbogen fehlt")
+        paras.append(f"<li><strong>{text(ak.short_title)}:</strong> {text('; '.join(parts))}."
+                     "</li>")
+    return join([own_text(res, "arbeitskreise"), HtmlBlock(lead), chart, rate_table,
+                 HtmlBlock(f'<ul class="ak-summaries">{"".join(paras)}</ul>')])
+
+
+def implementation_detail(res: ReportResults) -> HtmlBlock:
+    """Counts of measures by status per AK, and the Umsetzungsquote over the half-years."""
+    parts = [status_counts(res)]
     if res.rate_history["period"].nunique() >= 2:
         labels = {pid: pid.replace("-", " ") for pid in res.rate_history["period"].unique()}
         parts.append(figure(charts.rate_history(res.rate_history, res.ak_labels, labels),
                             "Liniendiagramm: Umsetzungsquote je Arbeitskreis über die Halbjahre",
-                            "Abbildung 2: Entwicklung der Umsetzungsquote seit Beginn der "
-                            "Laufzeit"))
+                            "Entwicklung der Umsetzungsquote seit Beginn der Laufzeit"))
     return join(parts)
 
 
@@ -223,7 +307,15 @@ def since_last_report(res: ReportResults) -> HtmlBlock:
     else:
         parts.append(note("Keine Bewertung eines Indikators hat sich seit dem letzten Bericht "
                           "geändert."))
-    parts.append(status_changes(res))
+    changes = res.view["change"].value_counts()
+    parts.append(HtmlBlock(
+        f"<p>Status der Maßnahmen seit dem {res.previous.label}: "
+        f"{fmt.number(changes.get('vorwärts', 0))} vorwärts, "
+        f"{fmt.number(changes.get('rückwärts', 0))} rückwärts, "
+        f"{fmt.number(changes.get('geändert', 0) + changes.get('neu', 0))} sonst geändert oder "
+        f"neu, {fmt.number(changes.get('unverändert', 0))} unverändert"
+        + (f", {fmt.number(changes.get('fehlt', 0))} ohne Meldung" if changes.get('fehlt')
+           else "") + f". Jede Änderung: {_annex('verlauf')}.</p>"))
     new = res.decisions[res.decisions["in_period"]]
     if len(new):
         parts.append(table(new, [
@@ -275,7 +367,8 @@ def case_key_figures(res: ReportResults) -> HtmlBlock:
         chart_data, [charts.OKABE_ITO["orange"], charts.OKABE_ITO["blue"]], "Personen"),
         "Säulendiagramm: Personen nach Rechtskreis je Stichtag",
         "Personen nach Rechtskreis je Stichtag seit der Basis (Datenbasis AsylbLG und SGB II)")
-    return join([HtmlBlock(lead), chart, _case_table(res.cases.dimensions["rechtskreis"], res)])
+    return join([own_text(res, "fallzahlen"), HtmlBlock(lead), chart,
+                 _case_table(res.cases.dimensions["rechtskreis"], res)])
 
 
 def _no_case_data(res: ReportResults) -> HtmlBlock:
@@ -321,8 +414,10 @@ def annex_contents(res: ReportResults) -> HtmlBlock:
     """Where the detail is: the sections of the annex."""
     titles = {"indikatoren": "Indikatoren je Arbeitskreis (Verlauf und Zielpfad)",
               "massnahmen": "Sachstand der Maßnahmen nach Arbeitskreisen",
-              "verlauf": "Verlauf des Status je Maßnahme",
+              "verlauf": "Statusänderungen und Verlauf des Status je Maßnahme",
               "fallzahlen": "Fallzahlen: alle Tabellen",
+              "entscheidungen": "Steuerungsbedarf im Einzelnen, Steuerungsentscheidungen, "
+                                "ausgesetzte Maßnahmen",
               "herkunft": "Herkunft der Angaben",
               "daten": "Datenanhang: alle Tabellen als Excel-Datei und CSV"}
     items = "".join(f"<li>{ANNEX[k]} {text(v)}</li>" for k, v in titles.items())
@@ -550,3 +645,321 @@ def data_annex(res: ReportResults, output_dir: str = "") -> HtmlBlock:
         f"{annex.WORKBOOK}</a> (ein Blatt je Tabelle, zuerst „Hinweise“ mit Zeichen, Quellen "
         "und Geheimhaltung) und dieselben Tabellen als CSV (UTF-8, Trennzeichen „;“, "
         f'Dezimalkomma) im Ordner {annex.CSV_FOLDER}/:</p><ul class="csv-files">{csvs}</ul>')
+
+
+# --- the coordinator's own words ------------------------------------------------------------
+
+def own_text(res: ReportResults, place: str) -> HtmlBlock:
+    """The coordinator's text for a named place (``texte/<report>.md``), or nothing."""
+    html = res.texts.get(place)
+    if not html:
+        return HtmlBlock("")
+    return HtmlBlock(f'<div class="own-text"><p class="own-label">Anmerkung von '
+                     f"{text(res.params.author)}</p>{html}</div>")
+
+
+def preface(res: ReportResults) -> HtmlBlock:
+    """The Vorwort, if the coordinator wrote one."""
+    html = res.texts.get("vorwort")
+    return HtmlBlock(f'<h2 id="vorwort">Vorwort</h2><div class="own-text">{html}</div>'
+                     if html else "")
+
+
+def conclusion(res: ReportResults) -> HtmlBlock:
+    """The Fazit, if the coordinator wrote one."""
+    html = res.texts.get("fazit")
+    return HtmlBlock(f'<h2 id="fazit">Fazit</h2><div class="own-text">{html}</div>'
+                     if html else "")
+
+
+# --- at a glance ------------------------------------------------------------------------------
+
+def _verdict_counts(res: ReportResults) -> HtmlBlock:
+    from integrationsmonitor.verdict import VERDICTS
+
+    counts = pd.Series([a.verdict.code for a in res.assessments]).value_counts()
+    cells = "".join(
+        f'<li class="ampel-{VERDICTS[code][1]}"><span class="n">{fmt.number(counts[code])}'
+        f'</span> <span aria-hidden="true">{VERDICTS[code][2]}</span> '
+        f"{text(VERDICTS[code][0])}</li>"
+        for code in VERDICTS if counts.get(code))
+    return HtmlBlock(f'<ul class="verdict-counts">{cells}</ul>')
+
+
+def key_messages(res: ReportResults) -> list[str]:
+    """Three to five messages generated from the results (German sentences)."""
+    out = []
+    rate = _total_rate(res)
+    before = _total_rate(res, res.previous.id) if res.previous else None
+    if rate is not None:
+        change = "" if before is None else (
+            f" ({res.previous.label}: {fmt.percent(before)}, "
+            f"{_signed_points(rate - before)})")
+        out.append(f"Die Umsetzungsquote des Konzepts liegt bei {fmt.percent(rate)}{change}.")
+    n = len(res.assessments)
+    best = sum(a.verdict.is_best for a in res.assessments)
+    grey = sum(a.verdict.code == "nicht_bewertbar" for a in res.assessments)
+    reached = sum(a.verdict.code in ("erreicht", "gehalten") for a in res.assessments)
+    if res.report.kind == FINAL:
+        out.append(f"{reached} von {fmt.count(n, 'Indikator', 'Indikatoren', case='dat')} "
+                   f"{fmt.agree(reached, 'hat', 'haben')} das Ziel zum Ende der Laufzeit erreicht "
+                   f"oder gehalten; {n - reached - grey} nicht"
+                   + (f", {grey} {fmt.agree(grey, 'ist', 'sind')} nicht bewertbar" if grey
+                      else "") + ".")
+    else:
+        out.append(f"{best} von {fmt.count(n, 'Indikator', 'Indikatoren', case='dat')} "
+                   f"{fmt.agree(best, 'ist', 'sind')} auf Kurs oder am Ziel, "
+                   f"{n - best - grey} hinter dem Zielpfad oder verschlechtert"
+                   + (f", {grey} nicht bewertbar" if grey else "") + ".")
+    if res.previous_assessments:
+        before_v = {a.indicator.id: a.verdict for a in res.previous_assessments}
+        better = [a.indicator.id for a in res.assessments if a.indicator.id in before_v
+                  and a.verdict.severity < before_v[a.indicator.id].severity]
+        worse = [a.indicator.id for a in res.assessments if a.indicator.id in before_v
+                 and a.verdict.severity > before_v[a.indicator.id].severity]
+        if better or worse:
+            out.append(f"Seit dem {res.previous.label} besser bewertet: "
+                       f"{', '.join(better) or 'keiner'}; schlechter: "
+                       f"{', '.join(worse) or 'keiner'}.")
+    if res.cases is not None:
+        t, days = res.cases.by_rechtskreis, res.cases.days
+        compare = days.previous or days.baseline
+        if compare != days.current:
+            diff = t.published.at["Gesamt", days.current] - t.published.at["Gesamt", compare]
+            out.append(f"Am {fmt.date(days.current)} erhielten "
+                       f"{t.display.at['Gesamt', days.current]} Personen der Zielgruppe "
+                       f"Leistungen nach AsylbLG oder SGB II ({_signed(diff)} gegenüber dem "
+                       f"{fmt.date(compare)}).")
+    blocked = int(res.view["blocked"].sum())
+    if blocked:
+        out.append(f"{fmt.count(blocked, 'Maßnahme', 'Maßnahmen')} "
+                   f"{fmt.agree(blocked, 'ist', 'sind')} wegen fehlender Mittel ausgesetzt.")
+    missing = [a for a in res.catalogue.arbeitskreise["ak_id"] if a not in res.reported_aks]
+    if missing:
+        out.append("Es fehlt der Statusbogen von " + ", ".join(
+            f"AK {res.ak_labels[a]}" for a in missing) + ".")
+    return out[:5]
+
+
+def _signed_points(diff: float) -> str:
+    points = diff * 100
+    if round(points, 1) == 0:
+        return "unverändert"
+    sign = "+" if points > 0 else "−"
+    return f"{sign}{fmt.number(abs(points), 1)} Prozentpunkte"
+
+
+def decisions_asked(res: ReportResults) -> HtmlBlock:
+    """The decisions the Steuerungsbedarf proposes, grouped by proposal, with the points."""
+    if not res.steering:
+        return note("Es steht keine Entscheidung an.")
+    groups: dict[str, list[int]] = {}
+    for p in res.steering:
+        groups.setdefault(p.proposal, []).append(p.nr)
+    items = "".join(
+        f"<li><strong>{text(proposal)}</strong> "
+        f"({'Punkt' if len(nrs) == 1 else 'Punkte'} {', '.join(map(str, nrs))})</li>"
+        for proposal, nrs in groups.items())
+    n = fmt.count(len(res.steering), "Punkt", "Punkte")
+    return HtmlBlock(f'<p class="asked">Zur Entscheidung ({n} im Steuerungsbedarf):</p>'
+                     f'<ol class="decisions-asked">{items}</ol>')
+
+
+def at_a_glance(res: ReportResults) -> HtmlBlock:
+    """Page 1: the verdicts counted, three to five key messages, the decisions asked for."""
+    messages = "".join(f"<li>{text(m)}</li>" for m in key_messages(res))
+    parts = [own_text(res, "auf einen blick"), _verdict_counts(res),
+             HtmlBlock(f'<ul class="key-messages">{messages}</ul>')]
+    if res.report.kind == HALF_YEAR:
+        parts.append(decisions_asked(res))
+    return HtmlBlock('<section class="at-a-glance">') + join(parts) + HtmlBlock("</section>")
+
+
+# --- the annual report to the Kreistag ---------------------------------------------------------
+
+def achievements(res: ReportResults) -> HtmlBlock:
+    """What was achieved in the report's time: the Umsetzungsquote at the end of each of its
+    half-years, and the measures that moved forward (new ones umgesetzt first)."""
+    rows = []
+    for p in res.report.half_years:
+        rate = _total_rate(res, p.id)
+        rows.append({"p": p.label, "rate": fmt.percent(rate) if rate is not None else "–"})
+    if res.previous is not None:
+        rate = _total_rate(res, res.previous.id)
+        rows.insert(0, {"p": f"{res.previous.label} (Vergleich)",
+                        "rate": fmt.percent(rate) if rate is not None else "–"})
+    halves = table(pd.DataFrame(rows), [
+        ("p", "Halbjahr", lambda r: text(r["p"])),
+        ("rate", "Umsetzungsquote", lambda r: text(r["rate"]))],
+        caption="Umsetzungsquote am Ende der Halbjahre", numeric=["rate"])
+    v = res.view
+    done = v[v["group"].eq("umgesetzt") & (v["change"].isin(["vorwärts", "neu"])
+                                          | (res.previous is None))]
+    moved = v[v["change"].eq("vorwärts") & ~v.index.isin(done.index)]
+    since = f"seit dem {res.previous.label}" if res.previous else "in der Laufzeit bisher"
+    parts = [own_text(res, "maßnahmen"), halves,
+             HtmlBlock(f"<p>{fmt.count(len(done), 'Maßnahme', 'Maßnahmen')} "
+                       f"{fmt.agree(len(done), 'ist', 'sind')} {since} umgesetzt oder als "
+                       f"Daueraufgabe etabliert worden, "
+                       f"{fmt.count(len(moved), 'weitere', 'weitere')} "
+                       f"{fmt.agree(len(moved), 'ist', 'sind')} vorangekommen.</p>")]
+    shown = pd.concat([done, moved])
+    if len(shown):
+        vocab = res.catalogue.vocab
+        parts.append(table(shown, [
+            ("measure_id", "ID", lambda r: text(r["measure_id"])),
+            ("text", "Maßnahme", lambda r: text(_shorten(r["text"], 110))),
+            ("prev", "vorher", lambda r: text(vocab.status_label(r["previous_status"]))
+             if pd.notna(r["previous_status"]) else "–"),
+            ("now", "jetzt", lambda r: status_badge(r["status"], r["status_label"])),
+        ], caption=f"Fortschritte {since}", css_class="compact"))
+    return join(parts)
+
+
+def report_decisions(res: ReportResults) -> HtmlBlock:
+    """The steering body's decisions within the report's time."""
+    d = res.decisions[res.decisions["in_report"]]
+    body = _steering_body(res)
+    if d.empty:
+        return note(f"Im Berichtszeitraum hat die {body} keine Steuerungsentscheidung "
+                    "getroffen.")
+    return table(d, [
+        ("decision_id", "Nr.", lambda r: text(r["decision_id"])),
+        ("decided_on", "Datum", lambda r: fmt.date(r["decided_on"])),
+        ("decision", "Entscheidung", lambda r: text(r["decision"])),
+        ("reason", "Anlass", lambda r: text(r["reason"])),
+    ], caption=f"Entscheidungen der {body} {res.report.span}")
+
+
+def kreistag_requests(res: ReportResults) -> HtmlBlock:
+    """What the body the annual report goes to is asked to note or decide (generated)."""
+    body = res.catalogue.reporting.get("annual_report_to", "Kreistag")
+    items = [f"den {res.report.title} zur Kenntnis zu nehmen"]
+    blocked = res.view[res.view["blocked"]]
+    if len(blocked):
+        items.append(f"zur Kenntnis zu nehmen, dass "
+                     f"{fmt.count(len(blocked), 'Maßnahme', 'Maßnahmen')} "
+                     f"({', '.join(blocked['measure_id'])}) wegen fehlender Mittel ausgesetzt "
+                     f"{fmt.agree(len(blocked), 'ist', 'sind')}, und über die Bereitstellung "
+                     "von Mitteln oder die Unterstützung von Förderanträgen zu beraten")
+    proposed = [a.indicator.id for a in res.assessments
+                if not a.indicator.adopted_by(res.period.end)]
+    if proposed:
+        items.append(f"zur Kenntnis zu nehmen, dass die Zielwerte von {', '.join(proposed)} "
+                     f"noch nicht beschlossen sind (zuständig: {_steering_body(res)})")
+    far = [a.indicator.id for a in res.assessments
+           if a.verdict.code in ("deutlich_hinter_zielpfad", "verschlechtert",
+                                 "nicht_erreicht", "nicht_gehalten")]
+    if far:
+        items.append(f"die Entwicklung der Indikatoren {', '.join(far)} zu beachten, die "
+                     "deutlich hinter ihrem Ziel liegen")
+    lis = "".join(f"<li>{text(i)}</li>" for i in items)
+    return HtmlBlock(f"<p>Der {text(body)} wird gebeten,</p><ol class=\"requests\">{lis}</ol>")
+
+
+# --- the final report ------------------------------------------------------------------------
+
+def completion_by_goal(res: ReportResults) -> HtmlBlock:
+    """Per AK and goal: how many measures were umgesetzt/Daueraufgabe, running, open, outside."""
+    c, v = res.catalogue, res.view
+    rows = []
+    for g in c.goals.itertuples():
+        m = v[v["goal_ids"].apply(lambda gs, gid=g.goal_id: gid in gs)]
+        counts = m["group"].value_counts()
+        rows.append({"ak": res.ak_labels[g.ak_id], "goal": g.goal_id, "text": g.text,
+                     "n": len(m), "done": counts.get("umgesetzt", 0),
+                     "running": counts.get("laufend", 0), "open": counts.get("offen", 0),
+                     "out": counts.get("ausserhalb", 0)})
+    frame = pd.DataFrame(rows)
+    return own_text(res, "maßnahmen") + table(frame, [
+        ("goal", "Ziel", lambda r: text(r["goal"])),
+        ("text", "Ziel (Wortlaut)", lambda r: text(_shorten(r["text"], 90))),
+        ("n", "Maßnahmen", lambda r: fmt.number(r["n"])),
+        ("done", "umgesetzt / Dauer", lambda r: fmt.number(r["done"])),
+        ("running", "in Umsetzung", lambda r: fmt.number(r["running"])),
+        ("open", "offen", lambda r: fmt.number(r["open"])),
+        ("out", "entfallen / keine Lösung", lambda r: fmt.number(r["out"])),
+    ], caption=f"Umsetzung der Maßnahmen je Ziel am {fmt.date(res.period.stichtag)}",
+        css_class="compact", numeric=["n", "done", "running", "open", "out"],
+        legend="Eine Maßnahme, die mehreren Zielen dient, zählt bei jedem dieser Ziele.")
+
+
+def continuing_tasks(res: ReportResults) -> HtmlBlock:
+    """Measures that continue after the term as Daueraufgabe, with their financing."""
+    v = res.view[res.view["status"] == "daueraufgabe"]
+    if v.empty:
+        return note("Keine Maßnahme läuft als Daueraufgabe über die Laufzeit hinaus.")
+    vocab = res.catalogue.vocab
+    counts = v["financing"].map(lambda f: vocab.financing_label(f) or "keine Angabe") \
+        .value_counts()
+    lead = ("<p>" + fmt.count(len(v), "Maßnahme läuft", "Maßnahmen laufen") + " als "
+            "Daueraufgabe weiter; Finanzierung: " + "; ".join(
+                f"{text(k)} {fmt.number(n)}" for k, n in counts.items()) + ".</p>")
+    return HtmlBlock(lead) + table(v, [
+        ("measure_id", "ID", lambda r: text(r["measure_id"])),
+        ("text", "Maßnahme", lambda r: text(_shorten(r["text"], 110))),
+        ("financing", "Finanzierung", lambda r: text(vocab.financing_label(r["financing"]))),
+    ], caption="Daueraufgaben nach dem Ende der Laufzeit", css_class="compact")
+
+
+OPEN_REASONS = {"ausgesetzt_mittel": "fehlende Mittel (ausgesetzt)",
+                "keine_loesung": "zur Zeit keine Lösung möglich",
+                "nicht_begonnen": "nicht begonnen", "in_planung": "in Planung geblieben",
+                "verzoegert": "verzögert", "in_umsetzung": "noch in Umsetzung",
+                "entfallen": "entfallen"}
+
+
+def open_items(res: ReportResults) -> HtmlBlock:
+    """What remained open at the end of the term, grouped by why."""
+    v = res.view[~res.view["status"].isin(["umgesetzt", "daueraufgabe"])]
+    if v.empty:
+        return note("Alle Maßnahmen sind umgesetzt oder laufen als Daueraufgabe.")
+    order = list(OPEN_REASONS)
+    v = v.assign(reason=v["status"].map(lambda s: OPEN_REASONS.get(s, "ohne Meldung")),
+                 rank=v["status"].map(lambda s: order.index(s) if s in order else len(order)))
+    v = v.sort_values(["rank", "measure_id"])
+    counts = v["reason"].value_counts()
+    lead = ("<p>" + fmt.count(len(v), "Maßnahme ist", "Maßnahmen sind") + " zum Ende der "
+            "Laufzeit nicht umgesetzt: " + "; ".join(
+                f"{text(k)} {fmt.number(counts[k])}" for k in dict.fromkeys(v["reason"]))
+            + ".</p>")
+    return HtmlBlock(lead) + table(v, [
+        ("measure_id", "ID", lambda r: text(r["measure_id"])),
+        ("text", "Maßnahme", lambda r: text(_shorten(r["text"], 90))),
+        ("reason", "Grund", lambda r: text(r["reason"])),
+        ("sachstand", "Sachstand", lambda r: text(_shorten(r["sachstand"], 90))
+         if isinstance(r["sachstand"], str) else ""),
+    ], caption="Offen gebliebene Maßnahmen", css_class="compact")
+
+
+def recommendations(res: ReportResults) -> HtmlBlock:
+    """Recommendations for a follow-up concept, derived from the results by fixed rules."""
+    items = []
+    missed = [a for a in res.assessments if a.verdict.code in ("nicht_erreicht",
+                                                               "nicht_gehalten")]
+    if missed:
+        items.append("Nicht erreichte Ziele fortschreiben oder begründet aufgeben: " + "; ".join(
+            f"{a.indicator.id} ({a.verdict.headline})" for a in missed) + ".")
+    never = res.view[res.view["status"].isin(["nicht_begonnen", "in_planung"])]
+    if len(never):
+        items.append(f"{fmt.count(len(never), 'Maßnahme', 'Maßnahmen')} "
+                     f"({', '.join(never['measure_id'])}) "
+                     f"{fmt.agree(len(never), 'wurde', 'wurden')} nie begonnen: Bedarf und "
+                     "Träger neu prüfen, bevor sie in ein Folgekonzept übernommen werden.")
+    blocked = res.view[res.view["blocked"] | res.view["funding_dependent"]
+                       & ~res.view["group"].eq("umgesetzt")]
+    if len(blocked):
+        items.append(f"Für {fmt.count(len(blocked), 'Maßnahme', 'Maßnahmen', case='acc')} "
+                     "mit Landes- oder Bundesmitteln, die nicht umgesetzt sind, die "
+                     "Finanzierung vor der Aufnahme klären.")
+    lasting = res.view[res.view["status"] == "daueraufgabe"]
+    if len(lasting):
+        items.append(f"{fmt.count(len(lasting), 'Daueraufgabe', 'Daueraufgaben')} "
+                     "verstetigen und ihre Finanzierung über die Laufzeit hinaus sichern.")
+    grey = [a.indicator.id for a in res.assessments if a.verdict.code == "nicht_bewertbar"]
+    if grey:
+        items.append(f"Für {', '.join(grey)} eine Datengrundlage schaffen: ohne Wert ist das "
+                     "Ziel nicht bewertbar.")
+    lis = "".join(f"<li>{text(i)}</li>" for i in items) or "<li>keine</li>"
+    return own_text(res, "empfehlungen") + HtmlBlock(
+        f'<p>Aus den Daten abgeleitet (feste Regeln):</p><ol class="recommendations">{lis}</ol>')
