@@ -178,11 +178,11 @@ def test_report_of_an_unknown_period_lists_the_available_ones(capsys):
     assert main(["report", "2019-H3"]) == 1
     err = capsys.readouterr().err
     assert "„2019-H3“ ist kein Bericht" in err
-    assert "Vorhandene Berichtszeiträume: 2018-H2, 2019-H1, 2019-H2, 2020-H1, 2020-H2, " \
-           "2021-H1" in err
+    assert "Vorhandene Berichte: 2018-H2, 2019-H1, 2019-H2, 2020-H1, 2020-H2, " \
+           "2021-H1, 2018, 2019, 2020, 2018-2021" in err
     assert main(["report", "2025-H1"]) == 1
     assert ("Für 2025-H1 gibt es keinen Bericht: keine Parameterdatei 2025-H1.yaml im Ordner "
-            "params. Vorhandene Berichtszeiträume: 2018-H2") in capsys.readouterr().err
+            "params. Vorhandene Berichte: 2018-H2") in capsys.readouterr().err
 
 
 def test_argparse_speaks_german(capsys):

@@ -233,6 +233,15 @@ def os_error_message(exc: OSError) -> str:
     return f"{where}{reason}. Nichts wurde übernommen."
 
 
+def _kind_of(report: str) -> str | None:
+    from integrationsmonitor.periods import ReportId
+
+    try:
+        return ReportId.parse(report).kind
+    except ValueError:
+        return None
+
+
 def _check_periods(args) -> None:
     """``report``/``indicators``: the period must have a params file; say which data basis each
     period uses before anything is computed."""
@@ -240,7 +249,9 @@ def _check_periods(args) -> None:
     from integrationsmonitor.paths import params_dir, shown
     from integrationsmonitor.periods import ReportId
 
-    available = [p.stem for p in all_params_files()]
+    order = {"halbjahr": 0, "jahr": 1, "abschluss": 2}
+    available = sorted((p.stem for p in all_params_files()),
+                       key=lambda r: (order.get(_kind_of(r), 3), r))
     if not args.all:
         try:
             ReportId.parse(args.period)
@@ -250,7 +261,7 @@ def _check_periods(args) -> None:
         if not params_file(args.period).exists():
             raise ValueError(f"Für {args.period} gibt es keinen Bericht: keine Parameterdatei "
                              f"{args.period}.yaml im Ordner {shown(params_dir())}. Vorhandene "
-                             f"Berichtszeiträume: {', '.join(available) or 'keine'}")
+                             f"Berichte: {', '.join(available) or 'keine'}")
     periods = available if args.all else [args.period]
     described = {}
     for period in periods:
