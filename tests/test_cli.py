@@ -15,7 +15,7 @@ from tests.conftest import fill_workbook, row_of
 from tests.test_status_import import AAA, BBB
 
 ROOT = Path(__file__).resolve().parent.parent
-MINI = str(ROOT / "tests" / "fixtures" / "mini-concept.yaml")
+MINI = str(ROOT / "tests" / "fixtures" / "mini-concept")
 
 
 def test_template_import_and_decisions_through_the_cli(tmp_path, capsys):
@@ -83,7 +83,7 @@ def _params_folder(tmp_path, database, periods=("2019-H1", "2019-H2")) -> Path:
     for period in periods:
         (folder / f"{period}.yaml").write_text(
             f'period: "{period}"\nreport_date: "2020-02-19"\ndatabase: "{database}"\n'
-            f'concept: "lib/integrationsmonitor/concepts/kaiserslautern-2018-2021.yaml"\n'
+            f'concept: "lib/integrationsmonitor/concepts/kaiserslautern-2018-2021"\n'
             'author: "Test"\n', encoding="utf-8")
     return folder
 

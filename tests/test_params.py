@@ -90,7 +90,7 @@ def test_data_basis_comes_from_the_periods_params_file_or_the_option(tmp_path):
 
     basis = data_basis("2019-H2")
     assert basis.database == project_root() / "data" / "demo" / "integrationsmonitor.duckdb"
-    assert basis.concept.name == "kaiserslautern-2018-2021.yaml"
+    assert basis.concept.name == "kaiserslautern-2018-2021"
     assert basis.source == "aus params/2019-H2.yaml"
     own = data_basis("2019-H2", tmp_path / "x.duckdb", tmp_path / "k.yaml")
     assert (own.database, own.concept, own.source) == (tmp_path / "x.duckdb",
