@@ -76,7 +76,10 @@ KAISERSLAUTERN = ["Kaiserslautern", "07335", "1074/2018", "31.03.2018", "30.06.2
                   "Sprachförderung und Spracherwerb",
                   "Bildung von Anfang an – Kita-Grundschule-weiterführende Schule",
                   "Ausbildung – Arbeit und Beschäftigung", "Wohn- und Lebensumfeld",
-                  "Teilhabe am gesellschaftlichen Leben", "Lenkungsgruppe", "Bildungskoordin"]
+                  "Teilhabe am gesellschaftlichen Leben", "Lenkungsgruppe", "Bildungskoordin",
+                  # its Verbandsgemeinden and its funding remark
+                  "Bruchmühlbach", "Enkenbach", "Landstuhl", "Otterbach", "Ramstein",
+                  "Weilerbach", "Landes-/Bundesmittel"]
 
 
 def _write_extract(path: Path, day: str, rechtskreis: str, persons: list[tuple]) -> Path:
@@ -150,8 +153,9 @@ def test_extracts_on_the_other_territory_are_counted_on_its_territory_today(must
     rows = dict(con.execute("SELECT vg_code, count(*) FROM person_stichtag "
                             "WHERE stichtag = DATE '2021-12-31' GROUP BY ALL").fetchall())
     con.close()
-    # Musterstadt 4 + Talheim 3 (merged into Musterstadt's new code), Bergdorf 2 + 098765003 1.
-    assert rows == {"098765004": 7, "098765003": 5}
+    # Musterstadt 5 + Talheim 3 (merged into Musterstadt's new code); Bergdorf 4, one of them
+    # given by its Verbandsschlüssel 098765003.
+    assert rows == {"098765004": 8, "098765003": 4}
 
 
 def test_indicators_use_the_concepts_own_reference_figures(musterkreis):
@@ -204,8 +208,17 @@ def _offending(texts: dict[str, str]) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(strict=False, reason="report.py and compute.py (not this branch's to edit) "
-                   "still carry Kaiserslautern's words and territory: see the issue-12 report")
-def test_documents_of_the_other_concept_name_none_of_kaiserslauterns_facts(musterkreis):
+def test_report_of_the_other_concept_names_none_of_kaiserslauterns_facts(musterkreis):
     _, _, outputs, _ = musterkreis
-    assert _offending(_documents(outputs)) == []
+    texts = _documents(outputs)
+    assert _offending({k: v for k, v in texts.items() if k.startswith("report")}) == []
+
+
+@pytest.mark.xfail(strict=False, reason="compute.case_data passes no territory to the case "
+                   "tables and takes the merger note from the default concept; report.py marks "
+                   "funding-dependent measures „Landes-/Bundesmittel“ (files not this branch's "
+                   "to edit; see the issue-12 report)")
+def test_annex_of_the_other_concept_names_none_of_kaiserslauterns_facts(musterkreis):
+    _, _, outputs, _ = musterkreis
+    texts = _documents(outputs)
+    assert _offending({k: v for k, v in texts.items() if k.startswith("anhang")}) == []
