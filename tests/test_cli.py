@@ -116,6 +116,19 @@ def test_template_says_when_it_found_nothing_to_prefill(tmp_path, capsys):
     assert "liegen für 2019-H1 keine Statusmeldungen vor; die Bögen sind nicht vorbelegt" in out
 
 
+def test_params_naming_a_catalogue_file_of_the_former_layout_is_a_clear_error(tmp_path,
+                                                                              capsys):
+    folder = _params_folder(tmp_path, tmp_path / "x.duckdb", periods=("2019-H2",))
+    path = folder / "2019-H2.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "kaiserslautern-2018-2021", "kaiserslautern-2018-2021.yaml"), encoding="utf-8")
+    assert main(["template", "2019-H2", "--params", str(folder), "--out",
+                 str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert ("Datei kaiserslautern-2018-2021.yaml: ist kein Konzeptordner; gemeint ist wohl der "
+            "Ordner lib/integrationsmonitor/concepts/kaiserslautern-2018-2021") in err
+
+
 def test_params_folder_from_the_environment_names_the_data_basis(tmp_path, capsys,
                                                                  monkeypatch):
     folder = _params_folder(tmp_path, "data/anderswo.duckdb", periods=("2019-H2",))

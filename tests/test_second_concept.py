@@ -222,3 +222,35 @@ def test_annex_of_the_other_concept_names_none_of_kaiserslauterns_facts(musterkr
     _, _, outputs, _ = musterkreis
     texts = _documents(outputs)
     assert _offending({k: v for k, v in texts.items() if k.startswith("anhang")}) == []
+
+
+def test_extract_is_checked_against_the_concepts_own_verbandsgemeinden(tmp_path):
+    import datetime as dt
+
+    from integrationsmonitor.case_data import check_extract
+    from integrationsmonitor.catalogue import load_catalogue
+    from integrationsmonitor.errors import InputError
+
+    territory = load_catalogue(MUSTER / "konzept").territory
+    path = _write_extract(tmp_path / "sozialamt.csv", "31.12.2021", "AsylbLG",
+                          [("MK-A1", "Landstuhl", 1985, True, ""),
+                           ("MK-A2", "Talheim", 1990, False, "")])
+    with pytest.raises(InputError) as err:
+        check_extract(path, "sozialamt", dt.date(2021, 12, 31), territory=territory)
+    assert ("Zeile 2, Spalte „Verbandsgemeinde“: unbekannte Verbandsgemeinde „Landstuhl“ "
+            "(erwartet Name oder Verbandsschlüssel: Musterstadt, Talheim, Bergdorf)"
+            ) in str(err.value)
+
+
+def test_territory_with_a_code_outside_its_kreis_names_file_and_key(tmp_path):
+    from integrationsmonitor.errors import InputError
+    from integrationsmonitor.reference import territory
+
+    (tmp_path / "gebiet.yaml").write_text(
+        'kreis: {code: "09876", name: Musterkreis}\n'
+        'verbandsgemeinden:\n  - {code: "073355001", name: Irgendwo}\n', encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        territory(tmp_path)
+    assert ("Datei gebiet.yaml, Schlüssel „verbandsgemeinden[0].code“: erwartet einen "
+            "neunstelligen Verbandsschlüssel, der mit dem Kreisschlüssel 09876 beginnt, "
+            "gefunden „073355001“") in str(err.value)
