@@ -160,3 +160,22 @@ def test_catalogue_requires_the_steering_body_and_rejects_kreisschluessel(tmp_pa
     msg = str(err.value)
     assert "Schlüssel „concept.reporting.steering_group“: Pflichtangabe fehlt" in msg
     assert "der Kreisschlüssel steht in gebiet.yaml" in msg
+
+
+def test_package_data_installs_every_file_of_the_shipped_concept_folder():
+    import fnmatch
+    import tomllib
+
+    from integrationsmonitor.paths import CONCEPTS_DIR, PACKAGE_DIR
+
+    root = PACKAGE_DIR.parent.parent
+    globs = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["setuptools"]["package-data"]["integrationsmonitor"]
+    files = [p.relative_to(PACKAGE_DIR).as_posix() for p in CONCEPTS_DIR.rglob("*.yaml")]
+    assert "concepts/kaiserslautern-2018-2021/referenzwerte/2019.yaml" in files
+    # setuptools globs do not cross "/" with "*": match part by part.
+    missing = [f for f in files if not any(
+        len(g.split("/")) == len(f.split("/"))
+        and all(fnmatch.fnmatchcase(a, b) for a, b in zip(f.split("/"), g.split("/")))
+        for g in globs)]
+    assert missing == []

@@ -196,6 +196,7 @@ def test_report_of_the_other_concept_names_its_own_bodies(musterkreis):
     assert "Steuerungsrunde Integration" in texts["report.html"]
     assert "Integrationsplan des Musterkreises 2022–2024" in texts["report.pdf"]
     assert "Alle 3 Arbeitskreise" in texts["report.html"]
+    assert "gelten als Vorschlag der Integrationsstelle" in texts["report.html"]
 
 
 def _offending(texts: dict[str, str]) -> list[str]:
@@ -254,3 +255,11 @@ def test_territory_with_a_code_outside_its_kreis_names_file_and_key(tmp_path):
     assert ("Datei gebiet.yaml, Schlüssel „verbandsgemeinden[0].code“: erwartet einen "
             "neunstelligen Verbandsschlüssel, der mit dem Kreisschlüssel 09876 beginnt, "
             "gefunden „073355001“") in str(err.value)
+
+
+def test_demo_for_a_concept_it_has_no_story_for_is_a_clear_error(tmp_path, capsys):
+    assert main(["demo", "--params", str(MUSTER / "params"), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert ("Fehler: Die Demo-Daten gibt es nur für das mitgelieferte Konzept; das Konzept "
+            "„Integrationsplan des Musterkreises 2022–2024“ hat Arbeitskreise, die die Demo "
+            "nicht kennt (DEU, KIT, NAC).") in err
