@@ -17,7 +17,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture(scope="session")
 def mini():
-    return load_catalogue(FIXTURES / "mini-concept.yaml")
+    return load_catalogue(FIXTURES / "mini-concept")
 
 
 @pytest.fixture(scope="session")

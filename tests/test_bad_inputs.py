@@ -47,7 +47,7 @@ from tests.test_genesis import HAND_MADE, V3
 from tests.test_status_import import AAA, BBB
 
 ROOT = Path(__file__).resolve().parent.parent
-MINI = str(ROOT / "tests" / "fixtures" / "mini-concept.yaml")
+MINI = str(ROOT / "tests" / "fixtures" / "mini-concept")
 H2_2018 = Period.parse("2018-H2")
 REAL_KEY = "k" * 40
 

@@ -69,7 +69,7 @@ def _write(tmp_path, text):
 def _mini_text():
     from tests.conftest import FIXTURES
 
-    return (FIXTURES / "mini-concept.yaml").read_text(encoding="utf-8")
+    return (FIXTURES / "mini-concept" / "konzept.yaml").read_text(encoding="utf-8")
 
 
 def test_catalogue_rejects_duplicate_measure_id(tmp_path):
@@ -110,6 +110,72 @@ def test_catalogue_rejects_broken_yaml_with_line(tmp_path):
     assert err.value.problems[0].row is not None
 
 
-def test_catalogue_missing_file_is_a_clear_error(tmp_path):
-    with pytest.raises(InputError, match="Datei nicht gefunden"):
-        load_catalogue(tmp_path / "gibtsnicht.yaml")
+def test_catalogue_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match="Konzeptordner nicht gefunden"):
+        load_catalogue(tmp_path / "gibtsnicht")
+
+
+def test_catalogue_file_of_the_former_layout_points_to_the_folder(tmp_path):
+    (tmp_path / "landkreis-x").mkdir()
+    (tmp_path / "landkreis-x.yaml").write_text("concept: {}\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_catalogue(tmp_path / "landkreis-x.yaml")
+    msg = str(err.value)
+    assert "Datei landkreis-x.yaml: ist kein Konzeptordner; gemeint ist wohl der Ordner" in msg
+    assert "konzept.yaml, indikatoren.yaml, gebiet.yaml" in msg
+
+
+def test_concept_folder_without_territory_names_the_missing_file(tmp_path):
+    from tests.conftest import FIXTURES
+
+    (tmp_path / "konzept.yaml").write_text(
+        (FIXTURES / "mini-concept" / "konzept.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_catalogue(tmp_path)
+    assert "Datei gebiet.yaml: Datei nicht gefunden" in str(err.value)
+
+
+def test_catalogue_carries_its_territory_reference_figures_and_narrative(real_catalogue, mini):
+    assert real_catalogue.kreisschluessel == "07335"
+    assert "Weilerbach" in real_catalogue.territory.names_today().values()
+    assert set(real_catalogue.reference_figures["year"]) == {2018, 2019, 2020, 2021}
+    assert real_catalogue.narrative.steering_body == "Lenkungsgruppe"
+    assert real_catalogue.narrative.council == "Kreistag"
+    assert mini.kreisschluessel == "09999"
+    assert set(mini.territory.names_today().values()) == {"Nordheim", "Südheim"}
+    assert mini.reference_figures.empty
+    assert mini.narrative.quotations == {}
+    assert mini.narrative.baseline == "Stand 31.03.2018"
+
+
+def test_catalogue_requires_the_steering_body_and_rejects_kreisschluessel(tmp_path):
+    from tests.conftest import FIXTURES
+
+    text = (FIXTURES / "mini-concept" / "konzept.yaml").read_text(encoding="utf-8")
+    text = text.replace("    steering_group: Lenkungsgruppe\n", "").replace(
+        "  body: Landkreis Musterland\n", '  body: Landkreis Musterland\n  kreisschluessel: "1"\n')
+    with pytest.raises(InputError) as err:
+        load_catalogue(_write(tmp_path, text))
+    msg = str(err.value)
+    assert "Schlüssel „concept.reporting.steering_group“: Pflichtangabe fehlt" in msg
+    assert "der Kreisschlüssel steht in gebiet.yaml" in msg
+
+
+def test_package_data_installs_every_file_of_the_shipped_concept_folder():
+    import fnmatch
+    import tomllib
+
+    from integrationsmonitor.paths import CONCEPTS_DIR, PACKAGE_DIR
+
+    root = PACKAGE_DIR.parent.parent
+    globs = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["setuptools"]["package-data"]["integrationsmonitor"]
+    files = [p.relative_to(PACKAGE_DIR).as_posix() for p in CONCEPTS_DIR.rglob("*.yaml")]
+    assert "concepts/kaiserslautern-2018-2021/referenzwerte/2019.yaml" in files
+    # setuptools globs do not cross "/" with "*": match part by part.
+    missing = [f for f in files if not any(
+        len(g.split("/")) == len(f.split("/"))
+        and all(fnmatch.fnmatchcase(a, b) for a, b in zip(f.split("/"), g.split("/")))
+        for g in globs)]
+    assert missing == []

@@ -15,7 +15,7 @@ from tests.conftest import fill_workbook, row_of
 from tests.test_status_import import AAA, BBB
 
 ROOT = Path(__file__).resolve().parent.parent
-MINI = str(ROOT / "tests" / "fixtures" / "mini-concept.yaml")
+MINI = str(ROOT / "tests" / "fixtures" / "mini-concept")
 
 
 def test_template_import_and_decisions_through_the_cli(tmp_path, capsys):
@@ -83,7 +83,7 @@ def _params_folder(tmp_path, database, periods=("2019-H1", "2019-H2")) -> Path:
     for period in periods:
         (folder / f"{period}.yaml").write_text(
             f'period: "{period}"\nreport_date: "2020-02-19"\ndatabase: "{database}"\n'
-            f'concept: "lib/integrationsmonitor/concepts/kaiserslautern-2018-2021.yaml"\n'
+            f'concept: "lib/integrationsmonitor/concepts/kaiserslautern-2018-2021"\n'
             'author: "Test"\n', encoding="utf-8")
     return folder
 
@@ -114,6 +114,19 @@ def test_template_says_when_it_found_nothing_to_prefill(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"Datenbasis: {tmp_path / 'leer.duckdb'} (aus {folder / '2019-H2.yaml'})" in out
     assert "liegen für 2019-H1 keine Statusmeldungen vor; die Bögen sind nicht vorbelegt" in out
+
+
+def test_params_naming_a_catalogue_file_of_the_former_layout_is_a_clear_error(tmp_path,
+                                                                              capsys):
+    folder = _params_folder(tmp_path, tmp_path / "x.duckdb", periods=("2019-H2",))
+    path = folder / "2019-H2.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "kaiserslautern-2018-2021", "kaiserslautern-2018-2021.yaml"), encoding="utf-8")
+    assert main(["template", "2019-H2", "--params", str(folder), "--out",
+                 str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert ("Datei kaiserslautern-2018-2021.yaml: ist kein Konzeptordner; gemeint ist wohl der "
+            "Ordner lib/integrationsmonitor/concepts/kaiserslautern-2018-2021") in err
 
 
 def test_params_folder_from_the_environment_names_the_data_basis(tmp_path, capsys,

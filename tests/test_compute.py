@@ -70,7 +70,7 @@ def test_results_of_another_period_are_refused(tmp_path, results):
 
 def test_steps_must_run_in_order(demo_database):
     run = compute.start("2019-H2", "2020-02-19", str(demo_database),
-                        "lib/integrationsmonitor/concepts/kaiserslautern-2018-2021.yaml", "BK")
+                        "lib/integrationsmonitor/concepts/kaiserslautern-2018-2021", "BK")
     with pytest.raises(RuntimeError, match="Zuerst den Schritt Maßnahmenstatus"):
         compute.indicators(run)
     with pytest.raises(RuntimeError, match="unvollständig"):
@@ -80,7 +80,7 @@ def test_steps_must_run_in_order(demo_database):
 def test_period_outside_the_term_is_a_parameter_error(demo_database):
     with pytest.raises(InputError, match="außerhalb der Laufzeit"):
         compute.start("2022-H1", "2022-08-01", str(demo_database),
-                      "lib/integrationsmonitor/concepts/kaiserslautern-2018-2021.yaml", "BK")
+                      "lib/integrationsmonitor/concepts/kaiserslautern-2018-2021", "BK")
 
 
 def test_the_output_folder_is_not_part_of_the_parameters_hash():

@@ -148,3 +148,21 @@ def test_row_numbers_count_only_real_line_ends(tmp_path):
     with pytest.raises(InputError) as err:
         read_genesis(path)
     assert err.value.problems[0].row == 8
+
+
+def test_import_reference_takes_the_region_from_the_concepts_territory(tmp_path, capsys):
+    from integrationsmonitor.cli import main
+    from tests.conftest import FIXTURES
+
+    path = tmp_path / "22541-01-01-4.csv"
+    path.write_bytes(HAND_MADE.replace("2019;07312;Kaiserslautern, kreisfreie Stadt;.;-;/",
+                                       "2019;09876;Musterkreis;30,0;88,5;60,0")
+                     .encode("iso-8859-1"))
+    db = tmp_path / "m.duckdb"
+    assert main(["import-reference", str(path), "--figure", "kita_quote_3_6", "--variable", V3,
+                 "--scale", "0.01", "--database", str(db),
+                 "--concept", str(FIXTURES / "musterkreis" / "konzept")]) == 0
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT region, year, value FROM reference_import").fetchall()
+    con.close()
+    assert rows == [("09876", 2019, pytest.approx(0.885))]

@@ -123,7 +123,7 @@ def test_target_below_a_data_baseline_is_rejected_naming_indicator_and_line():
     with pytest.raises(InputError) as err:
         assess(ind, s, D2, 0.9, 0.6)
     msg = str(err.value)
-    assert "Datei indicators.yaml, Zeile 72, Schlüssel „Indikator X-I1.target“" in msg
+    assert "Datei indikatoren.yaml, Zeile 72, Schlüssel „Indikator X-I1.target“" in msg
     assert "Zielwert 99,0\xa0% liegt unter der Basis 100,0\xa0%" in msg
 
 

@@ -92,7 +92,7 @@ def test_data_basis_comes_from_the_periods_params_file_or_the_option(tmp_path):
 
     basis = data_basis("2019-H2")
     assert basis.database == project_root() / "data" / "demo" / "integrationsmonitor.duckdb"
-    assert basis.concept.name == "kaiserslautern-2018-2021.yaml"
+    assert basis.concept.name == "kaiserslautern-2018-2021"
     assert basis.source == "aus params/2019-H2.yaml"
     own = data_basis("2019-H2", tmp_path / "x.duckdb", tmp_path / "k.yaml")
     assert (own.database, own.concept, own.source) == (tmp_path / "x.duckdb",
@@ -111,3 +111,26 @@ def test_papermill_report_date_before_the_period_end_fails_in_the_first_call(tmp
             progress_bar=False)
     assert "Berichtsdatum 01.12.2018 liegt vor dem Ende des Berichtszeitraums" in \
         str(err.value)
+
+
+def test_empty_notebook_parameters_come_from_the_periods_params_file():
+    own = read_params_file(all_params_files()[0])
+    filled = parse_parameters({"period": own.period, "report_date": "", "database": "",
+                               "concept": "", "author": ""})
+    assert filled == own
+
+
+def test_empty_value_in_a_params_file_is_refused(tmp_path):
+    path = tmp_path / "2019-H1.yaml"
+    path.write_text('period: "2019-H1"\nreport_date: "2019-08-21"\ndatabase: ""\n'
+                    'concept: "x"\nauthor: "BK"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="Schlüssel „database“: Pflichtparameter ist leer"):
+        read_params_file(path)
+
+
+def test_empty_notebook_parameter_without_params_file_names_the_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("INTEGRATIONSMONITOR_PARAMS", str(tmp_path))
+    with pytest.raises(InputError) as err:
+        parse_parameters(dict(GOOD, concept=""))
+    assert ("Schlüssel „concept“: ist leer, und im Ordner "
+            f"{tmp_path} gibt es keine Parameterdatei 2019-H1.yaml") in str(err.value)

@@ -221,7 +221,8 @@ def test_reports_to_the_kreistag_carry_no_internal_terms(rendered, period):
 def test_final_report_names_every_indicator_with_its_achievement(rendered):
     import yaml
 
-    spec = yaml.safe_load((ROOT / "lib/integrationsmonitor/concepts/indicators.yaml")
+    spec = yaml.safe_load((ROOT / "lib/integrationsmonitor/concepts/kaiserslautern-2018-2021"
+                           / "indikatoren.yaml")
                           .read_text(encoding="utf-8"))
     html = (rendered / "2018-2021" / "report.html").read_text(encoding="utf-8")
     rows = dict(re.findall(r'<td class="col-id">([^<]+)</td>.*?data-verdict="([^"]+)"', html))

@@ -8,7 +8,7 @@ import pytest
 from integrationsmonitor.indicators import Adoption, Indicator, assess
 from integrationsmonitor.measure_status import STATUS_COLUMNS, period_view
 from integrationsmonitor.periods import Period
-from integrationsmonitor.steering import CONCEPT_FUNDING, PROPOSALS, rule_text, steering_points
+from integrationsmonitor.steering import PROPOSALS, RULES, rule_text, steering_points
 
 H1_19, H2_19 = Period.parse("2019-H1"), Period.parse("2019-H2")
 ALL_AKS = {"SPR", "BIL", "ARB", "WOH", "TEI"}
@@ -176,11 +176,18 @@ def test_points_are_numbered_in_order_of_severity(real_catalogue):
     assert points == sorted(points, key=lambda p: -p.severity)
 
 
-def test_rule_text_cites_the_concept():
-    text = rule_text()
-    assert CONCEPT_FUNDING in text
+def test_rule_text_cites_the_passages_of_its_own_concept(real_catalogue):
+    text = rule_text(real_catalogue)
+    assert ("„Die Umsetzung der Maßnahmen ist zur größten Teil nur möglich, wenn finanzielle "
+            "Mittel für die Integration vom Land bzw. dem Bund fließen.") in text
     assert "„nicht begonnen“, „in Planung“ oder „verzögert“" in text
     assert text.count("Konzept:") == 5
+
+
+def test_rules_of_a_concept_without_quotations_cite_nothing_and_name_no_body(mini):
+    text = rule_text(mini)
+    assert "Konzept:" not in text and "Land" not in text
+    assert all("Lenkungsgruppe" not in r.selects for r in RULES)
 
 
 @pytest.mark.parametrize("code", ["verschlechtert", "nicht_erreicht"])

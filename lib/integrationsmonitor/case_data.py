@@ -35,12 +35,13 @@ from integrationsmonitor.errors import (
 from integrationsmonitor.input_files import decode_text, read_yaml, require_kind
 from integrationsmonitor.pseudonym import DEMO_KEY, is_demo_source_key, pseudonymise
 from integrationsmonitor.reference import (
+    Territory,
     extract_fields,
     good_perspective_countries,
     nationalities,
-    territory,
     vocabularies,
 )
+from integrationsmonitor.reference import territory as default_territory
 from integrationsmonitor.workbook import (
     MERGED_MESSAGE,
     cell_text,
@@ -228,9 +229,12 @@ def _delimiter(text: str, mapping: ColumnMapping) -> str | None:
 # --- checking -----------------------------------------------------------------------------------
 
 def check_extract(path: Path, source: str, stichtag: dt.date,
-                  mapping: ColumnMapping | None = None) -> tuple[pd.DataFrame, tuple[str, ...]]:
+                  mapping: ColumnMapping | None = None, territory: Territory | None = None
+                  ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Read and check one extract; returns the normalised rows (with the source key, not yet
-    pseudonymised) and the names of the dropped identifier columns.
+    pseudonymised) and the names of the dropped identifier columns. Verbandsgemeinden are
+    checked against ``territory``, the concept's (``catalogue.territory``; without it the
+    packaged default concept's).
 
     Raises:
         InputError: every problem found (up to a limit), each with file, row and column.
@@ -330,7 +334,7 @@ def check_extract(path: Path, source: str, stichtag: dt.date,
     bad(out["rechtskreis"].notna() & (out["rechtskreis"] != expected), "rechtskreis",
         lambda i: f"Rechtskreis „{col('rechtskreis')[i]}“ passt nicht zur Lieferung von "
                   f"{SOURCE_LABELS[source]}")
-    terr = territory()
+    terr = territory or default_territory()
     vg_raw = required("vg")
     reported = _lookup(vg_raw, lambda v: terr.code_for(v, stichtag) if v else None)
     names = ", ".join(dict.fromkeys(terr.units["name"]))
@@ -414,14 +418,16 @@ def _parse_date(text: str) -> dt.date | None:
 # --- import -------------------------------------------------------------------------------------
 
 def import_extract(database: str | Path, path: str | Path, source: str, stichtag: dt.date,
-                   key: bytes, mapping: ColumnMapping | None = None) -> ExtractImport:
+                   key: bytes, mapping: ColumnMapping | None = None,
+                   territory: Territory | None = None) -> ExtractImport:
     """Check, pseudonymise and store one extract, replacing that Stichtag and source.
+    ``territory``: the concept's (see :func:`check_extract`).
 
     Raises:
         InputError: problems in the file, or real data under the demo key.
     """
     path = Path(path)
-    rows, dropped = check_extract(path, source, stichtag, mapping)
+    rows, dropped = check_extract(path, source, stichtag, mapping, territory)
     name = file_label(path)
     if key == DEMO_KEY and not rows["source_key"].map(is_demo_source_key).all():
         raise InputError(Problem(name, "diese Datei enthält echte Personenkennungen; der "

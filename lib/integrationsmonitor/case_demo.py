@@ -22,7 +22,7 @@ import yaml
 from integrationsmonitor import formatting as fmt
 from integrationsmonitor.case_data import ColumnMapping, import_extract
 from integrationsmonitor.pseudonym import DEMO_KEY, DEMO_KEY_PREFIX
-from integrationsmonitor.reference import extract_fields
+from integrationsmonitor.reference import Territory, extract_fields
 from integrationsmonitor.workbook import text_cells
 
 GOOD = ["Syrien", "Irak", "Eritrea", "Iran", "Somalia"]
@@ -234,13 +234,15 @@ def _write_xlsx(path: Path, frame: pd.DataFrame, day: dt.date) -> None:
 
 
 def generate_case_demo(database: Path, out_dir: Path, stichtage_: list[dt.date],
-                       seed: int, scale: float = 1.0, formats: str = "mixed") -> list[Extract]:
-    """Simulate, write and import the demo extracts of every Stichtag (demo key)."""
+                       seed: int, scale: float = 1.0, formats: str = "mixed",
+                       territory: Territory | None = None) -> list[Extract]:
+    """Simulate, write and import the demo extracts of every Stichtag (demo key), checked
+    against ``territory`` (the demo concept's)."""
     extracts = write_extracts(simulate(stichtage_, seed, scale), out_dir, formats)
     jobcenter_mapping = ColumnMapping.from_file(out_dir / MAPPING_NAME)
     for e in extracts:
         mapping = jobcenter_mapping if (e.source == "jobcenter" and formats != "csv") else None
-        import_extract(database, e.path, e.source, e.stichtag, DEMO_KEY, mapping)
+        import_extract(database, e.path, e.source, e.stichtag, DEMO_KEY, mapping, territory)
     return extracts
 
 

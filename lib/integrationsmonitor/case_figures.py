@@ -13,7 +13,8 @@ import pandas as pd
 
 from integrationsmonitor import formatting as fmt
 from integrationsmonitor.disclosure import Protected, protect
-from integrationsmonitor.reference import territory, vocabularies
+from integrationsmonitor.reference import Territory, vocabularies
+from integrationsmonitor.reference import territory as default_territory
 
 TOTAL = "Gesamt"
 AGE_GROUPS = [(0, 2, "0–2 Jahre"), (3, 5, "3–5 Jahre"), (6, 17, "6–17 Jahre"),
@@ -89,9 +90,10 @@ def available_stichtage(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
     return [r[0] for r in rows]
 
 
-def dimension_table(con: duckdb.DuckDBPyConnection, key: str, stichtage: list[dt.date]
-                    ) -> CaseTable:
-    """Counts of persons by one dimension at the given Stichtage, with a Gesamt row."""
+def dimension_table(con: duckdb.DuckDBPyConnection, key: str, stichtage: list[dt.date],
+                    territory: Territory | None = None) -> CaseTable:
+    """Counts of persons by one dimension at the given Stichtage, with a Gesamt row.
+    ``territory``: the concept's (``catalogue.territory``), for the Verbandsgemeinden."""
     d = DIMENSIONS[key]
     counts = con.execute(
         f"SELECT stichtag, {d.expression} AS category, count(*) AS n FROM person_stichtag "
@@ -101,22 +103,23 @@ def dimension_table(con: duckdb.DuckDBPyConnection, key: str, stichtage: list[dt
                                aggfunc="sum", fill_value=0)
     table.columns = [c.date() if hasattr(c, "date") else c for c in table.columns]
     table = table.reindex(columns=stichtage, fill_value=0)
-    table = _order_and_label(key, d, table, table[stichtage[-1]])
+    terr = territory or default_territory()
+    table = _order_and_label(key, d, table, table[stichtage[-1]], terr)
     table.loc[TOTAL] = table.sum()
     note = d.note
     if note == "territory":
-        note = " ".join(territory().notes)
+        note = " ".join(terr.notes) or None
     return CaseTable(key, d.title, stichtage, protect(table.astype("int64"), total_row=TOTAL),
                      note)
 
 
-def _order_and_label(key: str, d: Dimension, table: pd.DataFrame, rank_by: pd.Series
-                     ) -> pd.DataFrame:
+def _order_and_label(key: str, d: Dimension, table: pd.DataFrame, rank_by: pd.Series,
+                     territory: Territory | None = None) -> pd.DataFrame:
     """Rows in the dimension's order with German labels; nationalities: the top ones by
     ``rank_by`` and the rest summed."""
     vocab = vocabularies()
     if key == "vg":
-        names = territory().names_today()
+        names = (territory or default_territory()).names_today()
         return table.reindex(list(names), fill_value=0).rename(index=names)
     if key == "nationality":
         top = rank_by.sort_values(ascending=False, kind="stable").index[:TOP_NATIONALITIES]
@@ -141,16 +144,19 @@ def _order_and_label(key: str, d: Dimension, table: pd.DataFrame, rank_by: pd.Se
     return table.reindex(codes, fill_value=0).rename(index=vocab[d.vocabulary].labels)
 
 
-def order_and_label(key: str, table: pd.DataFrame, rank_by: pd.Series) -> pd.DataFrame:
+def order_and_label(key: str, table: pd.DataFrame, rank_by: pd.Series,
+                    territory: Territory | None = None) -> pd.DataFrame:
     """Public form of the row ordering and labelling of a dimension (used by :mod:`explore`)."""
-    return _order_and_label(key, DIMENSIONS[key], table, rank_by)
+    return _order_and_label(key, DIMENSIONS[key], table, rank_by, territory)
 
 
-def vg_by_rechtskreis(con: duckdb.DuckDBPyConnection, stichtag: dt.date) -> Protected:
-    """Verbandsgemeinde × Rechtskreis at one Stichtag, with row and column totals."""
+def vg_by_rechtskreis(con: duckdb.DuckDBPyConnection, stichtag: dt.date,
+                      territory: Territory | None = None) -> Protected:
+    """Verbandsgemeinde × Rechtskreis at one Stichtag, with row and column totals.
+    ``territory``: the concept's (``catalogue.territory``)."""
     counts = con.execute("SELECT vg_code, rechtskreis, count(*) AS n FROM person_stichtag "
                          "WHERE stichtag = ? GROUP BY ALL", [stichtag]).df()
-    names = territory().names_today()
+    names = (territory or default_territory()).names_today()
     rk = vocabularies()["rechtskreis"]
     table = counts.pivot_table(index="vg_code", columns="rechtskreis", values="n",
                                aggfunc="sum", fill_value=0).reindex(

@@ -1,6 +1,9 @@
-"""The concept catalogue: Arbeitskreise, goals (Ziele) and measures (Maßnahmen) read from YAML.
+"""The concept catalogue: one folder per concept, read into one object.
 
-Nothing about a concept is written in code: another Kreis runs by pointing to another file.
+A concept folder holds, under fixed names (:mod:`integrationsmonitor.paths`): ``konzept.yaml``
+(facts, bodies, quotations, Arbeitskreise, goals, measures), ``indikatoren.yaml``,
+``gebiet.yaml`` (Kreisschlüssel, Verbandsgemeinden, mergers) and ``referenzwerte/JJJJ.yaml``.
+Nothing about a concept is written in code: another Kreis runs by pointing to another folder.
 """
 
 from __future__ import annotations
@@ -15,9 +18,60 @@ import pandas as pd
 import yaml
 
 from integrationsmonitor.errors import InputError, Problem, file_label
-from integrationsmonitor.paths import CONCEPTS_DIR, VOCABULARIES_FILE, resolve
+from integrationsmonitor.paths import (
+    CONCEPT_FILE,
+    DEFAULT_CONCEPT,
+    FIGURES_DIR,
+    INDICATORS_FILE,
+    TERRITORY_FILE,
+    VOCABULARIES_FILE,
+    resolve,
+    shown,
+)
+from integrationsmonitor.reference import Territory, territory
 
-DEFAULT_CONCEPT = CONCEPTS_DIR / "kaiserslautern-2018-2021.yaml"
+__all__ = ["DEFAULT_CONCEPT", "Catalogue", "Narrative", "load_catalogue", "concept_folder"]
+
+# The concept passages the Steuerungsbedarf rules rest on (``quotations:`` in konzept.yaml).
+QUOTATION_KEYS = {
+    "goals": "Zielwerte beschließen",
+    "steering": "Steuerung nach dem Sachstand (Indikatoren)",
+    "term": "Laufzeit der Maßnahmen",
+    "funding": "Finanzierung der Maßnahmen",
+    "data": "gemeinsame Datenbasis (Extrakte)",
+}
+REPORTING_KEYS = {"steering_group", "reporter", "office", "interval_months",
+                  "annual_report_to"}
+TEXT_KEYS = {"baseline", "funding_tag", "funding_remark"}
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """The concept's own words for the report: its bodies, its baseline, its funding remark
+    and the passages of the concept the Steuerungsbedarf rules cite.
+
+    Attributes:
+        steering_body: the body that steers and decides, e.g. "Lenkungsgruppe".
+        council: the body informed once a year, e.g. "Kreistag".
+        reporter: who reports to the steering body, e.g. "Bildungskoordinator".
+        office: the office that proposes targets and sends out the sheets, e.g.
+            "Bildungskoordination" (default: ``reporter``).
+        interval_months: months between two reports (6).
+        baseline: the baseline in words, e.g. "Stand 31.03.2018 der gemeinsamen Datenbasis".
+        funding_tag: the short mark beside measures that depend on outside money.
+        funding_remark: the concept's remark on funding (empty when it has none).
+        quotations: rule key (:data:`QUOTATION_KEYS`) → the passage of the concept.
+    """
+
+    steering_body: str
+    council: str
+    reporter: str
+    office: str
+    interval_months: int
+    baseline: str
+    funding_tag: str
+    funding_remark: str
+    quotations: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -53,12 +107,11 @@ class Catalogue:
         target_groups: target_group_id, label
     """
 
-    path: Path
+    path: Path  # the folder's konzept.yaml
     sha256: str
     concept_id: str
     title: str
     body: str
-    kreisschluessel: str
     adopted_by: str
     term_start: dt.date
     term_end: dt.date
@@ -70,6 +123,27 @@ class Catalogue:
     measures: pd.DataFrame
     target_groups: pd.DataFrame
     vocab: Vocabularies = field(repr=False)
+    narrative: Narrative | None = None
+    territory: Territory | None = field(default=None, repr=False)
+    reference_figures: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def folder(self) -> Path:
+        """The concept folder."""
+        return self.path.parent
+
+    @property
+    def indicators_file(self) -> Path:
+        return self.folder / INDICATORS_FILE
+
+    @property
+    def kreisschluessel(self) -> str:
+        """The Kreisschlüssel, from the concept's territory (``gebiet.yaml``)."""
+        return self.territory.kreis_code
+
+    def quotation(self, key: str) -> str:
+        """The concept passage for a rule (:data:`QUOTATION_KEYS`); "" where it has none."""
+        return self.narrative.quotations.get(key, "") if self.narrative else ""
 
     def measures_of(self, ak_id: str) -> pd.DataFrame:
         return self.measures[self.measures["ak_id"] == ak_id]
@@ -162,19 +236,49 @@ def load_vocabularies(path: Path = VOCABULARIES_FILE) -> Vocabularies:
                         kennzahlen=list(data.get("kennzahlen", [])))
 
 
+def concept_folder(path: str | Path) -> Path:
+    """The concept folder named by ``path`` (the folder or its ``konzept.yaml``).
+
+    Raises:
+        InputError: the folder does not exist, or ``path`` is another file (a catalogue file of
+            the former layout): the message says to name the folder.
+    """
+    p = resolve(path)
+    if p.is_file() and p.name == CONCEPT_FILE:
+        return p.parent
+    if p.is_dir():
+        return p
+    layout = (f"ein Konzept ist ein Ordner mit den Dateien {CONCEPT_FILE}, {INDICATORS_FILE}, "
+              f"{TERRITORY_FILE} und dem Ordner {FIGURES_DIR}/; unter concept: den Ordner "
+              f"angeben, z. B. \"{shown(DEFAULT_CONCEPT)}\"")
+    folder = p.with_suffix("") if p.suffix in (".yaml", ".yml") else None
+    if folder is not None and folder.is_dir():  # the catalogue file of the former layout
+        raise InputError(Problem(file_label(p), f"ist kein Konzeptordner; gemeint ist wohl der "
+                                 f"Ordner {shown(folder)}: {layout}"),
+                         "Das Konzept kann nicht gelesen werden.")
+    if p.exists():
+        raise InputError(Problem(file_label(p), f"ist kein Konzeptordner: {layout}"),
+                         "Das Konzept kann nicht gelesen werden.")
+    raise InputError(Problem(shown(p), f"Konzeptordner nicht gefunden ({p}); {layout}"),
+                     "Das Konzept kann nicht gelesen werden.")
+
+
 def load_catalogue(path: str | Path = DEFAULT_CONCEPT) -> Catalogue:
-    """Read and validate a concept catalogue file.
+    """Read and validate a concept folder: its catalogue, territory and reference figures.
 
     Args:
-        path: the YAML file; relative paths are taken from the project root.
+        path: the concept folder (or its ``konzept.yaml``); relative paths are taken from the
+            project root.
 
     Returns:
-        The validated :class:`Catalogue`.
+        The validated :class:`Catalogue`, carrying everything the concept says (narrative,
+        territory, reference figures); its indicators: :func:`indicators.load_indicators`.
 
     Raises:
         InputError: listing every problem found (missing keys, duplicate or dangling IDs, ...).
     """
-    path = resolve(path)
+    folder = concept_folder(path)
+    path = folder / CONCEPT_FILE
     raw = path.read_bytes() if path.exists() else b""
     data = _read_yaml(path)
     chk = _Checker(path)
@@ -183,11 +287,14 @@ def load_catalogue(path: str | Path = DEFAULT_CONCEPT) -> Catalogue:
                                  "concept, target_groups, arbeitskreise)"))
     chk.unknown_keys(data, {"concept", "target_groups", "arbeitskreise"}, "Datei")
     concept = data.get("concept") or {}
+    if isinstance(concept, dict) and "kreisschluessel" in concept:
+        chk.add("concept.kreisschluessel", f"der Kreisschlüssel steht in {TERRITORY_FILE} "
+                "(kreis: code:); hier streichen")
     chk.unknown_keys(concept, {"id", "title", "body", "kreisschluessel", "adopted_by",
-                               "term_start", "term_end", "baseline_stichtag", "reporting"},
-                     "concept")
+                               "term_start", "term_end", "baseline_stichtag", "reporting",
+                               "texts", "quotations"}, "concept")
     facts = {k: chk.need(concept, k, "concept") for k in
-             ("id", "title", "body", "kreisschluessel", "adopted_by")}
+             ("id", "title", "body", "adopted_by")}
     term_start = chk.date(concept, "term_start", "concept")
     term_end = chk.date(concept, "term_end", "concept")
     baseline = chk.date(concept, "baseline_stichtag", "concept")
@@ -277,17 +384,94 @@ def load_catalogue(path: str | Path = DEFAULT_CONCEPT) -> Catalogue:
         gi = goals_df.set_index("goal_id")
         if gid is not None and not gi.at[gid, "no_solution"]:
             chk.add(f"Ziel {gid}", "keine Maßnahme hängt an diesem Ziel")
+    narrative = _narrative(chk, concept, baseline)
     if chk.problems:
         raise InputError(chk.problems, f"Der Konzeptkatalog {file_label(path)} ist fehlerhaft.")
     return Catalogue(
         path=path, sha256=hashlib.sha256(raw).hexdigest(), concept_id=facts["id"],
-        title=facts["title"], body=facts["body"], kreisschluessel=str(facts["kreisschluessel"]),
+        title=facts["title"], body=facts["body"],
         adopted_by=facts["adopted_by"], term_start=term_start, term_end=term_end,
         baseline_stichtag=baseline, reporting=dict(concept.get("reporting") or {}),
         arbeitskreise=arbeitskreise, subareas=pd.DataFrame(
             sub_rows, columns=["ak_id", "subarea_id", "title", "order"]),
         goals=goals_df, measures=measures_df, target_groups=target_groups,
-        vocab=load_vocabularies())
+        vocab=load_vocabularies(), narrative=narrative, territory=territory(folder),
+        reference_figures=load_reference_figures(folder / FIGURES_DIR))
+
+
+def _narrative(chk: _Checker, concept: Any, baseline: dt.date | None) -> Narrative | None:
+    """The bodies (``reporting:``), texts (``texts:``) and quotations (``quotations:``)."""
+    if not isinstance(concept, dict):
+        return None
+    reporting = concept.get("reporting")
+    if not isinstance(reporting, dict):
+        chk.add("concept.reporting", "erwartet einen Abschnitt mit steering_group (Name des "
+                "steuernden Gremiums, z. B. Lenkungsgruppe) und annual_report_to (z. B. "
+                "Kreistag)")
+        reporting = {}
+    chk.unknown_keys(reporting, REPORTING_KEYS, "concept.reporting")
+    steering = chk.need(reporting, "steering_group", "concept.reporting")
+    council = chk.need(reporting, "annual_report_to", "concept.reporting")
+    reporter = reporting.get("reporter") or "Geschäftsstelle"
+    interval = reporting.get("interval_months", 6)
+    if not isinstance(interval, int) or isinstance(interval, bool) or interval <= 0:
+        chk.add("concept.reporting.interval_months", f"erwartet eine ganze Zahl von Monaten, "
+                f"gefunden „{interval}“")
+    texts = concept.get("texts") or {}
+    chk.unknown_keys(texts, TEXT_KEYS, "concept.texts")
+    quotations = concept.get("quotations") or {}
+    if not isinstance(quotations, dict):
+        chk.add("concept.quotations", "erwartet einen Abschnitt: Regel → Zitat aus dem Konzept")
+        quotations = {}
+    for key in sorted(set(quotations) - set(QUOTATION_KEYS)):
+        chk.add(f"concept.quotations.{key}", "unbekannter Schlüssel (erlaubt: "
+                + ", ".join(f"{k} ({v})" for k, v in QUOTATION_KEYS.items()) + ")")
+    if not isinstance(texts, dict) or steering is None or council is None:
+        return None
+    from integrationsmonitor import formatting as fmt
+
+    return Narrative(
+        steering_body=str(steering), council=str(council), reporter=str(reporter),
+        office=str(reporting.get("office") or reporter),
+        interval_months=interval if isinstance(interval, int) else 6,
+        baseline=_clean(str(texts.get("baseline") or (
+            f"Stand {fmt.date(baseline)}" if baseline else ""))),
+        funding_tag=_clean(str(texts.get("funding_tag") or "Fördermittel nötig")),
+        funding_remark=_clean(str(texts.get("funding_remark") or "")),
+        quotations={k: _clean(str(v)) for k, v in quotations.items() if v})
+
+
+def load_reference_figures(folder: Path) -> pd.DataFrame:
+    """Reference values per year from the concept's ``referenzwerte/JJJJ.yaml``: figure, year,
+    region, value, source. An empty frame when the concept has none.
+
+    Raises:
+        InputError: a file that is not valid, naming file and key.
+    """
+    rows, problems = [], []
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        data = _read_yaml(path)
+        name = file_label(path)
+        if not isinstance(data, dict) or not isinstance(data.get("figures"), dict):
+            problems.append(Problem(name, "erwartet year: JJJJ und figures: (je Referenzwert "
+                                    "value, title, region, source)"))
+            continue
+        year = data.get("year")
+        if not isinstance(year, int) or str(year) != path.stem:
+            problems.append(Problem(name, f"erwartet year: {path.stem} (wie der Dateiname), "
+                                    f"gefunden „{year}“", key="year"))
+            continue
+        for fig, spec in data["figures"].items():
+            value = spec.get("value") if isinstance(spec, dict) else None
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                problems.append(Problem(name, f"erwartet eine Zahl, gefunden „{value}“",
+                                        key=f"figures.{fig}.value"))
+                continue
+            rows.append({"figure": fig, "year": year, "region": str(spec.get("region", "")),
+                         "value": float(value), "source": spec.get("source", "")})
+    if problems:
+        raise InputError(problems, "Die Referenzwerte sind fehlerhaft.")
+    return pd.DataFrame(rows, columns=["figure", "year", "region", "value", "source"])
 
 
 def _optional_text(mapping: Any, key: str) -> str:

@@ -17,8 +17,8 @@ from integrationsmonitor.errors import InputError
 PERIOD_HELP = "Berichtszeitraum, z. B. 2019-H2 (Halbjahre im Konzept: siehe report --all)"
 DATABASE_HELP = ("Datenbasis (DuckDB) statt der aus der Parameterdatei (Standard: database: in "
                  "params/<ZEITRAUM>.yaml, sonst in der jüngsten Parameterdatei)")
-CONCEPT_HELP = ("Konzeptkatalog (YAML) statt des aus der Parameterdatei (Standard: concept: "
-                "in derselben Parameterdatei)")
+CONCEPT_HELP = ("Konzeptordner statt des aus der Parameterdatei (Standard: concept: in "
+                "derselben Parameterdatei)")
 
 # argparse's own texts, German (Python 3.11–3.13 message IDs).
 _GERMAN = {
@@ -111,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--out", type=Path, metavar="ORDNER",
                    help="Zielordner (Standard: data/vorlagen/ZEITRAUM)")
     t.add_argument("--database", metavar="DATEI", help=DATABASE_HELP)
-    t.add_argument("--concept", metavar="DATEI", help=CONCEPT_HELP)
+    t.add_argument("--concept", metavar="ORDNER", help=CONCEPT_HELP)
     t.add_argument("--decisions", action="store_true",
                    help="zusätzlich ein leeres Register der Steuerungsentscheidungen anlegen "
                         "(Standard: nein)")
@@ -121,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("files", metavar="DATEI", nargs="+", type=Path,
                    help="ein oder mehrere Statusbögen (xlsx)")
     i.add_argument("--database", metavar="DATEI", help=DATABASE_HELP)
-    i.add_argument("--concept", metavar="DATEI", help=CONCEPT_HELP)
+    i.add_argument("--concept", metavar="ORDNER", help=CONCEPT_HELP)
 
     e = command("import-decisions", "Register der Steuerungsentscheidungen importieren (ersetzt "
                                     "den ganzen Bestand)")
@@ -131,7 +131,7 @@ def _parser() -> argparse.ArgumentParser:
                         "die Datenbasis (Standard: dann abbrechen und zeigen, was entfiele)")
     e.add_argument("--database", metavar="DATEI",
                    help=DATABASE_HELP.replace("params/<ZEITRAUM>.yaml, sonst in der", "der"))
-    e.add_argument("--concept", metavar="DATEI", help=CONCEPT_HELP)
+    e.add_argument("--concept", metavar="ORDNER", help=CONCEPT_HELP)
 
     x = command("import-extract", "Personen-Extrakt von Sozialamt oder Jobcenter importieren")
     x.add_argument("source", metavar="QUELLE", choices=["sozialamt", "jobcenter"],
@@ -143,6 +143,7 @@ def _parser() -> argparse.ArgumentParser:
                         "Lieferformats)")
     x.add_argument("--database", metavar="DATEI",
                    help=DATABASE_HELP.replace("<ZEITRAUM>", "<Halbjahr des Stichtags>"))
+    x.add_argument("--concept", metavar="ORDNER", help=CONCEPT_HELP)
     x.add_argument("--demo-key", action="store_true",
                    help="mit dem Demo-Schlüssel pseudonymisieren, nur für synthetische Daten "
                         "(Standard: Schlüssel aus $INTEGRATIONSMONITOR_KEY_FILE)")
@@ -160,19 +161,21 @@ def _parser() -> argparse.ArgumentParser:
                     help="Name des Referenzwerts, z. B. kita_quote_3_6 (Pflicht)")
     g2.add_argument("--variable", required=True, metavar="MERKMAL",
                     help="Spalte (Merkmal) im Export (Pflicht)")
-    g2.add_argument("--region", default="07335", metavar="SCHLÜSSEL",
-                    help="Regionalschlüssel (Standard: 07335)")
+    g2.add_argument("--region", metavar="SCHLÜSSEL",
+                    help="Regionalschlüssel (Standard: der Kreisschlüssel aus gebiet.yaml des "
+                         "Konzepts)")
     g2.add_argument("--scale", type=float, default=1.0, metavar="FAKTOR",
                     help="Faktor, z. B. 0.01 für Prozentangaben → Anteil (Standard: 1)")
     g2.add_argument("--database", metavar="DATEI",
                     help=DATABASE_HELP.replace("params/<ZEITRAUM>.yaml, sonst in der", "der"))
+    g2.add_argument("--concept", metavar="ORDNER", help=CONCEPT_HELP)
 
     r = command("report", "Notebooks ausführen, Bericht als HTML und PDF erzeugen")
     g = r.add_mutually_exclusive_group(required=True)
     g.add_argument("period", metavar="ZEITRAUM", nargs="?", help=PERIOD_HELP)
     g.add_argument("--all", action="store_true", help="alle Halbjahre der Parameterdateien")
     r.add_argument("--out", type=Path, metavar="ORDNER",
-                   help="Ausgabeordner (Standard: outputs)")
+                   help="Ausgabeordner, darin ein Ordner je Halbjahr (Standard: outputs)")
     r.add_argument("--database", metavar="DATEI", help=DATABASE_HELP)
     r.add_argument("--jobs", type=int, metavar="ANZAHL",
                    help="parallele Prozesse (Standard: Anzahl der Kerne)")
@@ -281,12 +284,17 @@ def _basis(args, period: str | None = None):
 
 
 def _demo(args) -> int:
+    from integrationsmonitor.catalogue import load_catalogue
     from integrationsmonitor.demo import DEFAULT_SEED, generate_demo
     from integrationsmonitor.params import data_basis
-    from integrationsmonitor.paths import shown
+    from integrationsmonitor.paths import DEFAULT_CONCEPT, shown
 
+    try:
+        concept = data_basis().concept
+    except ValueError:  # no params files: the packaged concept
+        concept = DEFAULT_CONCEPT
     db = generate_demo(args.out, seed=args.seed if args.seed is not None else DEFAULT_SEED,
-                       scale=args.scale)
+                       catalogue=load_catalogue(concept), scale=args.scale)
     print(f"Demo-Daten erzeugt und importiert: {shown(db)}")
     print(f"Datenbasis: {shown(db)} (Demo)")
     try:
@@ -366,14 +374,16 @@ def _import_decisions(args) -> int:
 def _import_extract(args) -> int:
     from integrationsmonitor import formatting as fmt
     from integrationsmonitor.case_data import ColumnMapping, import_extract
+    from integrationsmonitor.catalogue import load_catalogue
     from integrationsmonitor.periods import Period
     from integrationsmonitor.pseudonym import load_key
 
     stichtag = fmt.parse_date(args.stichtag)
     basis = _basis(args, Period.containing(stichtag).id)
+    catalogue = load_catalogue(basis.concept)
     mapping = ColumnMapping.from_file(args.mapping) if args.mapping else None
     result = import_extract(basis.database, args.file, args.source, stichtag,
-                            load_key(demo=args.demo_key), mapping)
+                            load_key(demo=args.demo_key), mapping, catalogue.territory)
     print(f"importiert: {result.file} – {result.source}, Stichtag {fmt.date(stichtag)}, "
           f"Personen: {fmt.number(result.rows)}")
     if result.derived_perspective:
@@ -422,14 +432,16 @@ def store_indicators(period: str, database: str | None = None) -> int:
 
 
 def _import_reference(args) -> int:
+    from integrationsmonitor.catalogue import load_catalogue
     from integrationsmonitor.genesis import read_genesis
     from integrationsmonitor.indicators import import_reference
 
     basis = _basis(args)
+    region = args.region or load_catalogue(basis.concept).kreisschluessel
     table = read_genesis(args.file)
-    table.check_years(args.region, args.variable)
+    table.check_years(region, args.variable)
     n = import_reference(basis.database, table, args.figure, args.variable,
-                         args.region, args.scale, args.file.name)
+                         region, args.scale, args.file.name)
     stand = f", Stand {table.stand:%d.%m.%Y}" if table.stand else ""
     print(f"importiert: {n} Werte für {args.figure} aus {args.file.name} "
           f"(Tabelle {table.code}{stand})")

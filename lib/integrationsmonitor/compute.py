@@ -40,12 +40,11 @@ from integrationsmonitor.measure_status import (
 from integrationsmonitor.params import ReportParameters, parse_parameters
 from integrationsmonitor.paths import outputs_dir, project_root, resolve
 from integrationsmonitor.periods import Period, Report, ReportingCalendar, report_in
-from integrationsmonitor.reference import territory
 from integrationsmonitor.steering import SteeringPoint
 
 RESULTS_FILE = "ergebnis.pkl"
 # Bumped whenever ReportResults changes shape: a results file of another format is refused.
-RESULTS_FORMAT = 1
+RESULTS_FORMAT = 2
 
 
 # --- the result object ---------------------------------------------------------------------
@@ -249,15 +248,16 @@ def case_data(c: Computation) -> HtmlBlock:
             baseline=base if base in available else current,
             previous=prev.stichtag if prev and prev.stichtag in available else None,
             current=current, series=[d for d in available if d <= current])
-        overview = case_figures.dimension_table(con, "rechtskreis", days.series)
+        area = c.catalogue.territory
+        overview = case_figures.dimension_table(con, "rechtskreis", days.series, territory=area)
         dims = {}
         for key in case_figures.DIMENSIONS:
-            t = case_figures.dimension_table(con, key, days.compared)
+            t = case_figures.dimension_table(con, key, days.compared, territory=area)
             dims[key] = PublishedTable.of(t.protected, t.title, t.note)
         vg = PublishedTable.of(
-            case_figures.vg_by_rechtskreis(con, current),
+            case_figures.vg_by_rechtskreis(con, current, area),
             f"Personen nach Verbandsgemeinde und Rechtskreis am {fmt.date(current)}",
-            " ".join(territory().notes))
+            " ".join(c.catalogue.territory.notes))
         tr = None
         if days.previous is not None:
             tr = PublishedTable.of(
@@ -275,7 +275,7 @@ def indicators(c: Computation) -> HtmlBlock:
     if "view" not in c.parts:
         raise RuntimeError("Zuerst den Schritt Maßnahmenstatus ausführen.")
     cat = c.catalogue
-    ind_set = load_indicators(cat, cat.path.parent / "indicators.yaml")
+    ind_set = load_indicators(cat)
     hist, kpis, views = c.parts["history"], c.parts["all_kpis"], c.parts["views"]
     with connected(c.params.database_path, read_only=True) as con:
         now = assess_all(con, cat, ind_set, c.period, hist, kpis, views)

@@ -152,7 +152,7 @@ def fingerprint(seed: int = DEFAULT_SEED) -> str:
     from integrationsmonitor.reference import REFERENCE_DIR
 
     h = hashlib.sha256(str(seed).encode())
-    for path in (sorted(CONCEPTS_DIR.glob("*.yaml")) + sorted(REFERENCE_DIR.glob("*.yaml"))
+    for path in (sorted(CONCEPTS_DIR.rglob("*.yaml")) + sorted(REFERENCE_DIR.glob("*.yaml"))
                  + sorted(PACKAGE_DIR.glob("*.py")) + sorted(DEMO_TEXTS.glob("*.md"))):
         h.update(path.read_bytes())
     return h.hexdigest()
@@ -195,6 +195,13 @@ def generate_demo(out_dir: Path | None = None, seed: int = DEFAULT_SEED,
     """
     out_dir = out_dir or demo_dir()
     catalogue = catalogue or load_catalogue()
+    unknown = sorted(set(catalogue.arbeitskreise["ak_id"]) - set(RESPONSIBLE))
+    if unknown:
+        # The demo tells the story of the packaged concept (its measures, Verbandsgemeinden).
+        raise ValueError(f"Die Demo-Daten gibt es nur für das mitgelieferte Konzept; das "
+                         f"Konzept „{catalogue.title}“ hat Arbeitskreise, die die Demo nicht "
+                         f"kennt ({', '.join(unknown)}). Für ein eigenes Konzept die Statusbögen "
+                         "mit „integrationsmonitor template“ erzeugen.")
     rng = np.random.default_rng(seed)
     database = out_dir / DATABASE_NAME
     status_root = out_dir / STATUS_DIR
@@ -234,7 +241,8 @@ def generate_demo(out_dir: Path | None = None, seed: int = DEFAULT_SEED,
     shutil.rmtree(out_dir / EXTRACTS_DIR, ignore_errors=True)
     generate_case_demo(database, out_dir / EXTRACTS_DIR,
                        stichtage(cal.baseline_stichtag, [p.stichtag for p in cal.periods]), seed,
-                       scale=scale, formats="mixed" if scale == 1 else "csv")
+                       scale=scale, formats="mixed" if scale == 1 else "csv",
+                       territory=catalogue.territory)
     con = connect(database)
     try:
         if scale == 1:

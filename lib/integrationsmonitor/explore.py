@@ -390,7 +390,7 @@ def _assessments(database, period: str, concept: str | None):
 
     catalogue = _catalogue(str(concept) if concept else None)
     p = _period(catalogue, period)
-    indicators = load_indicators(catalogue, catalogue.path.parent / "indicators.yaml")
+    indicators = load_indicators(catalogue)
     con = connect(database, read_only=True)
     try:
         hist = history(con)

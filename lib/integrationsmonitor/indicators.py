@@ -22,7 +22,7 @@ from integrationsmonitor.database import STORE_SCHEMA
 from integrationsmonitor.disclosure import MIN_CASES
 from integrationsmonitor.errors import InputError, Problem, file_label
 from integrationsmonitor.measure_status import implementation_rate, period_view
-from integrationsmonitor.paths import CONCEPTS_DIR
+from integrationsmonitor.paths import DEFAULT_CONCEPT, FIGURES_DIR, INDICATORS_FILE
 from integrationsmonitor.periods import Period, ReportingCalendar
 from integrationsmonitor.progress import (
     STATUS_LABELS,
@@ -31,10 +31,10 @@ from integrationsmonitor.progress import (
     decimal_year,
     series_progress,
 )
-from integrationsmonitor.reference import REFERENCE_DIR, vocabularies
+from integrationsmonitor.reference import vocabularies
 from integrationsmonitor.verdict import Verdict, baseline_time, judge, target_side_problem
 
-DEFAULT_INDICATORS = CONCEPTS_DIR / "indicators.yaml"
+DEFAULT_INDICATORS = DEFAULT_CONCEPT / INDICATORS_FILE
 KINDS = {"case_share", "case_gap", "kennzahl_sum", "implementation"}
 FILTER_FIELDS = {"rechtskreis": "rechtskreis", "perspective": "perspective", "sex": "sex",
                  "residence_status": "residence_status", "housing": "housing",
@@ -89,7 +89,7 @@ class Indicator:
     baseline_value: float | None = None
     baseline_date: dt.date | None = None
     adopted: Adoption | None = None
-    source: str = "indicators.yaml"
+    source: str = INDICATORS_FILE
     line: int | None = None
 
     @property
@@ -148,8 +148,10 @@ class IndicatorSet:
         return out
 
 
-def load_indicators(catalogue: Catalogue, path: str | Path = DEFAULT_INDICATORS) -> IndicatorSet:
+def load_indicators(catalogue: Catalogue, path: str | Path | None = None) -> IndicatorSet:
     """Read and check the indicator catalogue against the concept.
+
+    ``path`` defaults to the concept folder's ``indikatoren.yaml``.
 
     Raises:
         InputError: unknown keys or kinds, unknown goals, measures or filter values, a goal of
@@ -158,8 +160,11 @@ def load_indicators(catalogue: Catalogue, path: str | Path = DEFAULT_INDICATORS)
             (``cumulative_from`` → 0, or ``baseline:``) unless it is a holding target. Targets
             against a baseline from the data are checked in :func:`assess`.
     """
-    path = Path(path)
+    path = _indicators_path(catalogue, path)
     name = file_label(path)
+    if not path.exists():
+        raise InputError(Problem(name, f"Datei nicht gefunden ({path}); jedes Konzept braucht "
+                                 f"seine Indikatoren ({INDICATORS_FILE} im Konzeptordner)"))
     text = path.read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     lines = _target_lines(text)
@@ -288,6 +293,20 @@ def load_indicators(catalogue: Catalogue, path: str | Path = DEFAULT_INDICATORS)
                         path, hashlib.sha256(path.read_bytes()).hexdigest())
 
 
+def _indicators_path(catalogue: Catalogue, path: str | Path | None) -> Path:
+    """The indicators file: ``path``, else the concept's own. A caller that still names the
+    former file ``indicators.yaml`` beside the catalogue gets the concept's file (the former
+    layout had one such file per folder; kept until every caller passes no path)."""
+    own = getattr(catalogue, "indicators_file", None)
+    if path is None:
+        return own if own is not None else DEFAULT_INDICATORS
+    path = Path(path)
+    if own is not None and not path.exists() and path.name == "indicators.yaml" \
+            and path.parent == own.parent:
+        return own
+    return path
+
+
 def _number(value: Any, where: str, bad) -> float | None:
     if value is None:
         return None
@@ -321,21 +340,24 @@ def _target_lines(text: str) -> dict[int, int]:
 
 # --- reference figures ---------------------------------------------------------------------------
 
+def reference_figures(folder: Path | None = None) -> pd.DataFrame:
+    """Reference values per year from a concept's ``referenzwerte/JJJJ.yaml``: figure, year,
+    region, value, source. Without ``folder`` the packaged default concept's (only for callers
+    that have no concept; a report uses ``catalogue.reference_figures``)."""
+    return _cached_figures((folder or DEFAULT_CONCEPT / FIGURES_DIR).resolve())
+
+
 @cache
-def reference_figures(folder: Path = REFERENCE_DIR / "figures") -> pd.DataFrame:
-    """Reference values per year from the small YAML files: figure, year, value, source."""
-    rows = []
-    for path in sorted(folder.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for fig, spec in data.get("figures", {}).items():
-            rows.append({"figure": fig, "year": int(data["year"]), "value": float(spec["value"]),
-                         "source": spec.get("source", "")})
-    return pd.DataFrame(rows, columns=["figure", "year", "value", "source"])
+def _cached_figures(folder: Path) -> pd.DataFrame:
+    from integrationsmonitor.catalogue import load_reference_figures
+
+    return load_reference_figures(folder)
 
 
-def reference_value(con: duckdb.DuckDBPyConnection | None, figure: str, year: int
-                    ) -> float | None:
-    """The figure for ``year`` (or the latest earlier year): imported values first, else YAML."""
+def reference_value(con: duckdb.DuckDBPyConnection | None, figure: str, year: int,
+                    figures: pd.DataFrame | None = None) -> float | None:
+    """The figure for ``year`` (or the latest earlier year): imported values first, else the
+    concept's reference figures (``figures``; without them the default concept's)."""
     if con is not None:
         exists = con.execute("SELECT count(*) FROM information_schema.tables "
                              "WHERE table_name = 'reference_import'").fetchone()[0]
@@ -345,7 +367,7 @@ def reference_value(con: duckdb.DuckDBPyConnection | None, figure: str, year: in
                               [figure, year]).fetchone()
             if row:
                 return float(row[0])
-    ref = reference_figures()
+    ref = reference_figures() if figures is None else figures
     ref = ref[(ref["figure"] == figure) & (ref["year"] <= year)].sort_values("year")
     return float(ref["value"].iloc[-1]) if len(ref) else None
 
@@ -398,7 +420,9 @@ def indicator_series(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, ind: 
         return case_share_series(con, ind, period.stichtag)
     if ind.kind == "case_gap":
         share = case_share_series(con, ind, period.stichtag)
-        ref = pd.Series([reference_value(con, ind.reference, d.year) for d in share.index],
+        figures = getattr(catalogue, "reference_figures", None)
+        ref = pd.Series([reference_value(con, ind.reference, d.year, figures)
+                         for d in share.index],
                         index=share.index, dtype="float64")
         return ref - share
     if ind.kind == "kennzahl_sum":

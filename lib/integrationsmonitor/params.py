@@ -31,7 +31,8 @@ class ReportParameters:
             Kreistag) or the term ("2018-2021", final report).
         report_date: date of the report (as printed on the title page), "TT.MM.JJJJ" or ISO.
         database: DuckDB data basis, relative to the project root or absolute.
-        concept: concept catalogue YAML, relative to the project root or absolute.
+        concept: the concept folder (``konzept.yaml``, ``indikatoren.yaml``, ``gebiet.yaml``,
+            ``referenzwerte/``), relative to the project root or absolute.
         author: who reports (shown on the title page).
         output_dir: the period's output folder, relative to the project root or absolute;
             empty (the default) means ``outputs/<period>``. ``integrationsmonitor report``
@@ -75,10 +76,21 @@ class ReportParameters:
 
 PARAMETER_NAMES = tuple(f.name for f in dataclasses.fields(ReportParameters))
 OPTIONAL_PARAMETERS = {"output_dir": ""}
+# Parameters a notebook may leave empty (""): then they come from the period's params file, so
+# that the notebooks name no concept and no data basis of their own.
+FROM_PARAMS_FILE = ("report_date", "database", "concept", "author")
 
 
-def parse_parameters(values: dict[str, Any], source: str = "Parameter") -> ReportParameters:
+def parse_parameters(values: dict[str, Any], source: str = "Parameter",
+                     from_file: bool = False) -> ReportParameters:
     """Check a mapping of parameters and return the typed object.
+
+    Args:
+        values: the parameters (from a notebook's parameters cell or a params file).
+        source: what to name in messages.
+        from_file: the values are a params file's; an empty value is then an error. Otherwise
+            an empty ``report_date``, ``database``, ``concept`` or ``author`` is taken from
+            the period's params file (:func:`params_file`).
 
     Raises:
         InputError: for unknown or missing keys, wrong types, an invalid period or date.
@@ -90,9 +102,14 @@ def parse_parameters(values: dict[str, Any], source: str = "Parameter") -> Repor
         problems.append(Problem(source, f"unbekannter Parameter (erlaubt: "
                                 f"{', '.join(PARAMETER_NAMES)})", key=key))
     values = OPTIONAL_PARAMETERS | values
+    empty = [k for k in FROM_PARAMS_FILE if values.get(k) == ""]
+    if empty and not from_file:
+        values = values | _from_params_file(values.get("period"), empty, source, problems)
     for key in PARAMETER_NAMES:
         if key not in values or values[key] is None:
             problems.append(Problem(source, "Pflichtparameter fehlt", key=key))
+        elif from_file and key in FROM_PARAMS_FILE and values[key] == "":
+            problems.append(Problem(source, "Pflichtparameter ist leer", key=key))
         elif not isinstance(values[key], str):
             problems.append(Problem(source, f"erwartet Text in Anführungszeichen, gefunden "
                                     f"{values[key]!r} ({type(values[key]).__name__})", key=key))
@@ -126,11 +143,26 @@ def read_params_file(path: str | Path) -> ReportParameters:
         values = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise InputError(Problem(file_label(path), f"kein gültiges YAML ({exc})")) from exc
-    params = parse_parameters(values, file_label(path))
+    params = parse_parameters(values, file_label(path), from_file=True)
     if path.stem != params.period:
         raise InputError(Problem(file_label(path), f"der Dateiname muss dem Berichtszeitraum "
                                  f"entsprechen ({params.period}.yaml)", key="period"))
     return params
+
+
+def _from_params_file(period: Any, keys: list[str], source: str,
+                      problems: list[Problem]) -> dict[str, Any]:
+    """The values of ``keys`` from the params file of ``period`` (for empty parameters)."""
+    path = params_file(period) if isinstance(period, str) and period else None
+    if path is None or not path.exists():
+        where = f"{period}.yaml" if path is not None else "<Zeitraum>.yaml"
+        for key in keys:
+            problems.append(Problem(source, f"ist leer, und im Ordner {shown(params_dir())} "
+                                    f"gibt es keine Parameterdatei {where}, aus der er "
+                                    "käme", key=key))
+        return {}
+    own = read_params_file(path)
+    return {k: getattr(own, k) for k in keys}
 
 
 def params_file(period: str) -> Path:
@@ -147,7 +179,7 @@ class DataBasis:
 
     Attributes:
         database: the DuckDB data basis (absolute).
-        concept: the concept catalogue YAML (absolute).
+        concept: the concept folder (absolute).
         source: what named them, for messages: a params file or an option.
     """
 
@@ -187,7 +219,7 @@ def data_basis(period: str | None = None, database: str | Path | None = None,
     else:
         source = "--database"
     if concept is None and params is None:
-        from integrationsmonitor.catalogue import DEFAULT_CONCEPT
+        from integrationsmonitor.paths import DEFAULT_CONCEPT
         concept = DEFAULT_CONCEPT
     return DataBasis(resolve(database) if database is not None else params.database_path,
                      resolve(concept) if concept is not None else params.concept_path, source)

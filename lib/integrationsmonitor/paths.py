@@ -8,6 +8,13 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 CONCEPTS_DIR = PACKAGE_DIR / "concepts"
 VOCABULARIES_FILE = CONCEPTS_DIR / "vocabularies.yaml"
+# A concept is one folder with these fixed names (README, "Anderer Kreis, anderes Konzept").
+CONCEPT_FILE = "konzept.yaml"  # facts, bodies, quotations, Arbeitskreise, goals, measures
+INDICATORS_FILE = "indikatoren.yaml"  # indicators with targets
+TERRITORY_FILE = "gebiet.yaml"  # Kreisschlüssel, Verbandsgemeinden, mergers
+FIGURES_DIR = "referenzwerte"  # reference figures per year (JJJJ.yaml), optional
+# The concept shipped with the package: the default only where a caller names no concept.
+DEFAULT_CONCEPT = CONCEPTS_DIR / "kaiserslautern-2018-2021"
 PARAMS_ENV = "INTEGRATIONSMONITOR_PARAMS"  # folder of the params files (default: <root>/params)
 
 

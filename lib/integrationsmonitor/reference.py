@@ -1,5 +1,6 @@
-"""Reference data of the case-figure data basis: territory (Verbandsgemeinden and the 2019
-reform), value lists of the extracts, and the field table. All of it is YAML, not code."""
+"""Reference data of the case-figure data basis: the territory of a concept (Verbandsgemeinden
+and their mergers, from the concept folder's ``gebiet.yaml``), value lists of the extracts, and
+the field table. All of it is YAML, not code."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from integrationsmonitor.paths import PACKAGE_DIR
+from integrationsmonitor.errors import InputError, Problem, file_label
+from integrationsmonitor.paths import DEFAULT_CONCEPT, PACKAGE_DIR, TERRITORY_FILE
 
 REFERENCE_DIR = PACKAGE_DIR / "reference"
 
@@ -146,18 +148,90 @@ def extract_fields() -> tuple[pd.DataFrame, tuple[str, ...]]:
     return pd.DataFrame(data["fields"]), tuple(data["drop"])
 
 
+def territory(path: str | Path | None = None) -> Territory:
+    """The territory of a concept: ``path`` is a concept folder or its ``gebiet.yaml``.
+
+    Without ``path`` the packaged default concept's territory (only for callers that have no
+    concept; a report uses ``catalogue.territory``).
+
+    Raises:
+        InputError: the file is missing or not valid, naming file and key.
+    """
+    p = Path(path) if path is not None else DEFAULT_CONCEPT
+    if p.is_dir() or p.suffix == "":
+        p = p / TERRITORY_FILE
+    return _territory(p.resolve())
+
+
 @cache
-def territory(path: Path = REFERENCE_DIR / "territory.yaml") -> Territory:
-    data = yaml.safe_load(path.read_text("utf-8"))
-    units = pd.DataFrame([{
-        "code": u["code"], "name": u["name"],
-        "valid_from": dt.date.fromisoformat(u.get("valid_from", "1900-01-01")),
-        "valid_until": dt.date.fromisoformat(u.get("valid_until", "9999-12-31"))}
-        for u in data["verbandsgemeinden"]])
-    today = {c: c for c in units["code"]}
+def _territory(path: Path) -> Territory:
+    name = file_label(path)
+    if not path.exists():
+        raise InputError(Problem(name, f"Datei nicht gefunden ({path}); jedes Konzept braucht "
+                                 "sein Gebiet (Kreisschlüssel und Verbandsgemeinden)"))
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(Problem(name, f"kein gültiges YAML ({exc})",
+                                 row=mark.line + 1 if mark is not None else None)) from exc
+    problems: list[Problem] = []
+
+    def bad(key: str, message: str) -> None:
+        problems.append(Problem(name, message, key=key))
+
+    def day(raw, key: str, default: str) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(str(raw if raw is not None else default))
+        except ValueError:
+            bad(key, f"erwartet ein Datum JJJJ-MM-TT, gefunden „{raw}“")
+            return None
+
+    if not isinstance(data, dict):
+        raise InputError(Problem(name, "erwartet die Abschnitte kreis, verbandsgemeinden "
+                                 "(und optional mergers)"), "Das Gebiet ist fehlerhaft.")
+    for key in sorted(set(data) - {"kreis", "verbandsgemeinden", "mergers"}):
+        bad(key, "unbekannter Schlüssel (erlaubt: kreis, verbandsgemeinden, mergers)")
+    kreis = data.get("kreis") if isinstance(data.get("kreis"), dict) else {}
+    code, kname = str(kreis.get("code") or ""), str(kreis.get("name") or "")
+    if not (code.isdigit() and len(code) == 5):
+        bad("kreis.code", f"erwartet den fünfstelligen Kreisschlüssel in Anführungszeichen, "
+            f"z. B. \"07335\", gefunden „{kreis.get('code')}“")
+    if not kname:
+        bad("kreis.name", "Pflichtangabe fehlt")
+    rows = []
+    units = data.get("verbandsgemeinden")
+    if not isinstance(units, list) or not units:
+        bad("verbandsgemeinden", "erwartet eine Liste mit code und name je Verbandsgemeinde")
+        units = []
+    for i, u in enumerate(units):
+        where = f"verbandsgemeinden[{i}]"
+        if not isinstance(u, dict) or not u.get("code") or not u.get("name"):
+            bad(where, "erwartet code (Verbandsschlüssel in Anführungszeichen) und name")
+            continue
+        ucode = str(u["code"])
+        if code and not (ucode.isdigit() and len(ucode) == 9 and ucode.startswith(code)):
+            bad(f"{where}.code", f"erwartet einen neunstelligen Verbandsschlüssel, der mit dem "
+                f"Kreisschlüssel {code} beginnt, gefunden „{ucode}“")
+        rows.append({"code": ucode, "name": " ".join(str(u["name"]).split()),
+                     "valid_from": day(u.get("valid_from"), f"{where}.valid_from", "1900-01-01"),
+                     "valid_until": day(u.get("valid_until"), f"{where}.valid_until",
+                                        "9999-12-31")})
+    frame = pd.DataFrame(rows, columns=["code", "name", "valid_from", "valid_until"])
+    today = {c: c for c in frame["code"]}
     notes = []
-    for m in data.get("mergers", []):
+    for i, m in enumerate(data.get("mergers") or []):
+        where = f"mergers[{i}]"
+        if not (isinstance(m, dict) and isinstance(m.get("from"), list) and m.get("into")):
+            bad(where, "erwartet from (Liste der Verbandsschlüssel), into und note")
+            continue
+        for old in [*m["from"], m["into"]]:
+            if str(old) not in today:
+                bad(where, f"Verbandsschlüssel „{old}“ steht nicht unter verbandsgemeinden")
         for old in m["from"]:
-            today[old] = m["into"]
-        notes.append(" ".join(m["note"].split()))
-    return Territory(data["kreis"]["code"], data["kreis"]["name"], units, today, notes)
+            today[str(old)] = str(m["into"])
+        if m.get("note"):
+            notes.append(" ".join(str(m["note"]).split()))
+    if problems:
+        raise InputError(problems, f"Das Gebiet {name} ist fehlerhaft.")
+    return Territory(code, kname, frame, today, notes)

@@ -59,7 +59,7 @@ def annex_title(res: ReportResults) -> HtmlBlock:
 def _addressee(res: ReportResults) -> str:
     if res.report.kind == HALF_YEAR:
         return _steering_body(res)
-    return res.catalogue.reporting.get("annual_report_to", "Kreistag")
+    return res.catalogue.narrative.council
 
 
 def _title(res: ReportResults, heading_text: str) -> HtmlBlock:
@@ -91,7 +91,7 @@ def data_completeness(res: ReportResults) -> HtmlBlock:
 
 
 def _steering_body(res: ReportResults) -> str:
-    return res.catalogue.reporting.get("steering_group", "Lenkungsgruppe")
+    return res.catalogue.narrative.steering_body
 
 
 def _steering_rows(res: ReportResults) -> pd.DataFrame:
@@ -396,7 +396,7 @@ def blocked_by_funding(res: ReportResults) -> HtmlBlock:
 
 
 def steering_decisions(res: ReportResults) -> HtmlBlock:
-    """Steering decisions of the Lenkungsgruppe up to the end of the period."""
+    """Steering decisions of the steering body up to the end of the period."""
     d = res.decisions
     if d.empty:
         return note("Bis zum Stichtag wurden keine Steuerungsentscheidungen erfasst.")
@@ -407,7 +407,7 @@ def steering_decisions(res: ReportResults) -> HtmlBlock:
         ("decision", "Entscheidung", lambda r: text(r["decision"]) + (
             ' <span class="tag">neu in diesem Halbjahr</span>' if r["in_period"] else "")),
         ("measure_ids", "Betroffene Maßnahmen", lambda r: text(r["measure_ids"]) or "alle"),
-    ], caption="Steuerungsentscheidungen der Lenkungsgruppe bis zum Stichtag")
+    ], caption=f"Steuerungsentscheidungen der {_steering_body(res)} bis zum Stichtag")
 
 
 def annex_contents(res: ReportResults) -> HtmlBlock:
@@ -522,10 +522,11 @@ def _measure_table(res: ReportResults, measures: pd.DataFrame) -> HtmlBlock:
                                for k, w in zip(g["kennzahl"], g["wert"]))
                 for mid, g in res.kpis.groupby("measure_id")}
     vocab = res.catalogue.vocab
+    funding_tag = text(res.catalogue.narrative.funding_tag)
     return table(measures, [
         ("measure_id", "ID", lambda r: text(r["measure_id"])),
         ("text", "Maßnahme", lambda r: text(r["text"]) + (
-            ' <span class="tag">Landes-/Bundesmittel</span>' if r["funding_dependent"] else "")),
+            f' <span class="tag">{funding_tag}</span>' if r["funding_dependent"] else "")),
         ("status", "Status", lambda r: status_badge(r["status"], r["status_label"]) + (
             f'<br><span class="pct">{fmt.number(r["progress_pct"])} %</span>'
             if pd.notna(r["progress_pct"]) else "")),
@@ -833,7 +834,7 @@ def report_decisions(res: ReportResults) -> HtmlBlock:
 
 def kreistag_requests(res: ReportResults) -> HtmlBlock:
     """What the body the annual report goes to is asked to note or decide (generated)."""
-    body = res.catalogue.reporting.get("annual_report_to", "Kreistag")
+    body = res.catalogue.narrative.council
     items = [f"den {res.report.title} zur Kenntnis zu nehmen"]
     blocked = res.view[res.view["blocked"]]
     if len(blocked):

@@ -1,9 +1,11 @@
-"""Steuerungsbedarf: the points the Lenkungsgruppe has to decide on, from a fixed rule set,
-each with its reason in words and figures, since when it stands, the Arbeitskreis in charge,
-the decisions taken so far and a proposal for the decision (Beschlussvorschlag).
+"""Steuerungsbedarf: the points the steering body (the concept's ``steering_group``) has to
+decide on, from a fixed rule set, each with its reason in words and figures, since when it
+stands, the Arbeitskreis in charge, the decisions taken so far and a proposal for the decision
+(Beschlussvorschlag).
 
 Pure: every input is a frame or object the report has already computed; nothing is read here.
-The rules cite the passage of the concept (Beschlussvorlage 1074/2018) they rest on.
+Each rule cites the passage of the concept it rests on; the passages are the concept's own
+(``quotations:`` in its ``konzept.yaml``), read from the catalogue.
 """
 
 from __future__ import annotations
@@ -22,45 +24,34 @@ from integrationsmonitor.verdict import GREEN, YELLOW, judge
 STALLED = ("nicht_begonnen", "in_planung", "verzoegert")
 CASE_KINDS = ("case_share", "case_gap")
 
-# The concept passages the rules rest on (Kreistag, Beschlussvorlage 1074/2018).
-CONCEPT_STEERING = ("„Regelmäßig, im Abstand von sechs Monaten, soll die Lenkungsgruppe vom "
-                    "Bildungskordinator über den Sachstand der Umsetzung der Maßnahmen "
-                    "informiert werden. Notwendige Steuerungsmaßnahmen aufgrund geänderter "
-                    "Rahmenbedingungen werden festgelegt.“")
-CONCEPT_TERM = ("„Die Maßnahmen sollen in dem Zeitraum vom 01.07. 2018 bis zum 30.06.2021 "
-                "umgesetzt werden.“")
-CONCEPT_GOALS = ("Die Arbeitskreise sollen „strategische Ziele und konkrete Maßnahmen benennen, "
-                 "die innerhalb der nächsten 3 Jahre erreicht werden sollen“.")
-CONCEPT_FUNDING = ("„Die Umsetzung der Maßnahmen ist zur größten Teil nur möglich, wenn "
-                   "finanzielle Mittel für die Integration vom Land bzw. dem Bund fließen. […] "
-                   "Sollten keine weiteren Mittel fließen, ist die Umsetzung von vielen "
-                   "Maßnahmen nicht möglich.“")
-CONCEPT_DATA = ("„Eine gemeinsame Datenbasis aus AsylbLG (Sozialamt) und SGB II (Jobcenter) "
-                "erlaubt es Ziele und Maßnahmen […] zu formulieren“.")
-
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule of the Steuerungsbedarf: what it selects and the concept passage behind it."""
+    """One rule of the Steuerungsbedarf: what it selects and the key of the concept passage
+    behind it (:data:`integrationsmonitor.catalogue.QUOTATION_KEYS`)."""
 
     kind: str
     selects: str
-    concept: str
+    quotation: str
+
+    def concept(self, catalogue: Catalogue) -> str:
+        """The concept's passage for this rule; "" where the concept quotes none."""
+        return catalogue.quotation(self.quotation)
 
 
 RULES = (
-    Rule("Zielwerte", "Zielwerte, die die Lenkungsgruppe noch nicht beschlossen hat (immer "
-         "der erste Punkt)", CONCEPT_GOALS),
+    Rule("Zielwerte", "Zielwerte, die noch nicht beschlossen sind (immer der erste Punkt)",
+         "goals"),
     Rule("Indikator", "jeder Indikator, dessen Bewertung nicht die beste ist: hinter oder "
          "deutlich hinter dem Zielpfad, verschlechtert, Ziel nicht erreicht, Ziel nicht "
-         "gehalten", CONCEPT_STEERING),
+         "gehalten", "steering"),
     Rule("Maßnahme", "jede Maßnahme, die in diesem und im vorigen Halbjahr „nicht begonnen“, "
          "„in Planung“ oder „verzögert“ ist, ohne Fortschritt (Status nicht vorwärts, "
-         "Fortschritt in Prozent nicht gestiegen)", CONCEPT_TERM),
-    Rule("Finanzierung", "jede wegen fehlender Mittel ausgesetzte Maßnahme", CONCEPT_FUNDING),
+         "Fortschritt in Prozent nicht gestiegen)", "term"),
+    Rule("Finanzierung", "jede wegen fehlender Mittel ausgesetzte Maßnahme", "funding"),
     Rule("Lieferung", "jede fehlende Lieferung: der Statusbogen eines Arbeitskreises; die "
          "Extrakte von Sozialamt und Jobcenter, wenn Indikatoren auf ihnen beruhen",
-         CONCEPT_DATA),
+         "data"),
 )
 
 # Beschlussvorschläge: the small rule set that proposes the decision for each point.
@@ -77,7 +68,7 @@ PROPOSALS = {
     "stalled": "Maßnahme neu terminieren oder streichen",
     "funds_requested": "Bewilligung nachhalten; bei Ablehnung andere Finanzierung suchen oder "
                        "Maßnahme streichen",
-    "funds_missing": "Mittel beantragen (Land/Bund) oder Maßnahme streichen",
+    "funds_missing": "Mittel beantragen oder Maßnahme streichen",
     "status_sheet": "Statusbogen beim Arbeitskreis nachfordern",
     "extracts": "Extrakte bei Sozialamt und Jobcenter anfordern",
 }
@@ -98,7 +89,7 @@ class SteeringPoint:
         subject: Gegenstand, e.g. "SPR-I1: Erwachsene mit …" or "ARB-M08: …".
         reason: Grund, in words with the figures.
         since: the first half-year of the current run (None when not known).
-        ak_id: the Arbeitskreis in charge (None: Lenkungsgruppe / all).
+        ak_id: the Arbeitskreis in charge (None: the steering body / all).
         decisions: the decisions recorded so far, "Nr. … vom …: …".
         proposal: the Beschlussvorschlag.
         severity: higher is more urgent; the table is sorted by it.
@@ -119,9 +110,12 @@ class SteeringPoint:
         return self.since.id if self.since is not None else "–"
 
 
-def rule_text() -> str:
-    """The rule written above the table, in German, with the concept passages."""
-    parts = [f"({i}) {r.selects} – Konzept: {r.concept}" for i, r in enumerate(RULES, 1)]
+def rule_text(catalogue: Catalogue) -> str:
+    """The rule written above the table, in German, with the concept's passages (a rule whose
+    passage the concept does not quote stands without one)."""
+    parts = [f"({i}) {r.selects}" + (f" – Konzept: {r.concept(catalogue)}"
+                                     if r.concept(catalogue) else "")
+             for i, r in enumerate(RULES, 1)]
     return ("Steuerungsbedarf nach festen Regeln, geordnet nach Dringlichkeit: "
             + "; ".join(parts) + ". Nicht bewertbare Indikatoren erscheinen nur über die "
             "fehlende Lieferung. Jeder Punkt trägt einen Beschlussvorschlag nach festen Regeln "
@@ -160,7 +154,7 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
         raw.append(("Zielwerte", f"Zielwerte der Indikatoren {ids}",
                     f"{fmt.count(n, 'Zielwert', 'Zielwerte')} "
                     f"{'ist' if n == 1 else 'sind'} noch nicht beschlossen und "
-                    f"{'gilt' if n == 1 else 'gelten'} als Vorschlag der Bildungskoordination: "
+                    f"{'gilt' if n == 1 else 'gelten'} als Vorschlag der {_office(catalogue)}: "
                     + "; ".join(f"{i.id} {i.format(i.target)} bis {fmt.date(i.target_date)}"
                                 + (" (halten)" if i.target_kind == "halten" else "")
                                 for i in proposed) + ".",
@@ -258,6 +252,11 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+def _office(catalogue: Catalogue) -> str:
+    """Who proposes the targets (the concept's ``reporting.office``)."""
+    return catalogue.narrative.office if catalogue.narrative else "Geschäftsstelle"
+
 
 def _measures_of_goals(catalogue: Catalogue) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
