@@ -70,13 +70,28 @@ class Protected:
         return self.values.astype("float64").mask(self.suppressed)
 
 
+def is_small(counts):
+    """The one small-count rule (Statistik der BA: every published cell rests on at least 3
+    cases): True where 1 ≤ count < 3. Works on a number, a Series or a frame; a count
+    written as text (a published cell) is read as a number.
+
+    >>> is_small(2), is_small(0), is_small("1"), is_small("12")
+    (True, False, True, False)
+    >>> is_small(pd.Series([0, 1, 2, 3])).tolist()
+    [False, True, True, False]
+    """
+    if isinstance(counts, str):
+        counts = int(counts) if counts.isdigit() else 0
+    return (counts >= 1) & (counts < MIN_CASES)
+
+
 def suppress_small_counts(values: pd.DataFrame) -> pd.DataFrame:
-    """Primary suppression: True where 1 ≤ count < 3.
+    """Primary suppression: True where the count is small (:func:`is_small`).
 
     >>> suppress_small_counts(pd.DataFrame({"a": [0, 1, 2, 3]}))["a"].tolist()
     [False, True, True, False]
     """
-    return (values >= 1) & (values < MIN_CASES)
+    return is_small(values)
 
 
 def protect(values: pd.DataFrame, total_row: str | None = None,
@@ -272,6 +287,6 @@ def perturbed_display(true: int, published: int) -> tuple[str, float]:
     """
     if true == 0:
         return ZERO, 0.0
-    if published < MIN_CASES:
+    if published < MIN_CASES:  # 0 after perturbation of a non-empty cell, or small
         return SUPPRESSED, float("nan")
     return fmt.number(published), float(published)

@@ -19,7 +19,7 @@ import yaml
 from integrationsmonitor import formatting as fmt
 from integrationsmonitor.catalogue import Catalogue
 from integrationsmonitor.database import STORE_SCHEMA
-from integrationsmonitor.disclosure import MIN_CASES
+from integrationsmonitor.disclosure import is_small
 from integrationsmonitor.errors import InputError, Problem, file_label
 from integrationsmonitor.measure_status import implementation_rate, period_view
 from integrationsmonitor.paths import DEFAULT_CONCEPT, FIGURES_DIR, INDICATORS_FILE
@@ -401,7 +401,7 @@ def case_share_series(con: duckdb.DuckDBPyConnection, ind: Indicator, until: dt.
             f"ORDER BY stichtag", [*num_args, until, *den_args]).df()
     except duckdb.CatalogException:
         return pd.Series(dtype="float64")
-    small = df["n"].between(1, MIN_CASES - 1) | df["d"].between(1, MIN_CASES - 1) | (df["d"] == 0)
+    small = is_small(df["n"]) | is_small(df["d"]) | (df["d"] == 0)
     share = (df["n"] / df["d"].where(df["d"] > 0)).mask(small)
     return pd.Series(share.to_numpy(), index=[pd.Timestamp(d).date() for d in df["stichtag"]])
 

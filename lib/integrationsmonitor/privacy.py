@@ -15,6 +15,8 @@ from pathlib import Path
 import duckdb
 import nbformat
 
+from integrationsmonitor.disclosure import is_small
+
 HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
 SOURCE_KEY_PATTERNS = [re.compile(r"\bDEMO-\d{4,}\b"), re.compile(r"(?<![\w.])\d{12}(?![\w.])")]
 DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
@@ -71,7 +73,7 @@ def check(documents: dict[str, list[str]], database: Path | None = None,
                 for match in set(pattern.findall(text)):
                     findings.append(f"{name}: enthält eine Personenkennung ({match[:6]}…)")
             for value in COUNT_CELL.findall(text):
-                if value in ("1", "2"):
+                if is_small(value):
                     findings.append(f"{name}: veröffentlichte Fallzahl {value} ohne "
                                     "Geheimhaltung")
     if findings:
