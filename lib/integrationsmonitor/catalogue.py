@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from integrationsmonitor.errors import InputError, Problem, file_label
+from integrationsmonitor.errors import InputError, Problem, ProblemCollector, file_label
 from integrationsmonitor.paths import (
     CONCEPT_FILE,
     DEFAULT_CONCEPT,
@@ -153,14 +153,19 @@ class Catalogue:
 
 
 class _Checker:
-    """Collects every problem in a catalogue file instead of stopping at the first."""
+    """Collects every problem in a catalogue file instead of stopping at the first: the one
+    :class:`ProblemCollector`, located by key path, with checks for YAML mappings."""
 
     def __init__(self, path: Path):
         self.file = file_label(path)
-        self.problems: list[Problem] = []
+        self.collector = ProblemCollector(self.file, limit=200)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.collector.items
 
     def add(self, where: str, message: str) -> None:
-        self.problems.append(Problem(self.file, message, key=where))
+        self.collector.add(message, key=where)
 
     def need(self, mapping: Any, key: str, where: str, kind: type | tuple = str) -> Any:
         if not isinstance(mapping, dict):

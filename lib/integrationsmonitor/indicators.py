@@ -20,7 +20,7 @@ from integrationsmonitor import formatting as fmt
 from integrationsmonitor.catalogue import Catalogue
 from integrationsmonitor.database import STORE_SCHEMA
 from integrationsmonitor.disclosure import is_small
-from integrationsmonitor.errors import InputError, Problem, file_label
+from integrationsmonitor.errors import InputError, Problem, ProblemCollector, file_label
 from integrationsmonitor.measure_status import implementation_rate, period_view
 from integrationsmonitor.paths import DEFAULT_CONCEPT, FIGURES_DIR, INDICATORS_FILE
 from integrationsmonitor.periods import Period, ReportingCalendar
@@ -168,10 +168,10 @@ def load_indicators(catalogue: Catalogue, path: str | Path | None = None) -> Ind
     text = path.read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     lines = _target_lines(text)
-    problems: list[Problem] = []
+    problems = ProblemCollector(name, limit=200)
 
     def bad(where: str, msg: str, line: int | None = None) -> None:
-        problems.append(Problem(name, msg, row=line, key=where))
+        problems.add(msg, row=line, key=where)
 
     def day(raw_value: Any, where: str) -> dt.date | None:
         if isinstance(raw_value, dt.date):
@@ -287,7 +287,7 @@ def load_indicators(catalogue: Catalogue, path: str | Path | None = None) -> Ind
     for g in sorted(goals - covered):
         bad("indicators", f"Ziel „{g}“ hat keinen Indikator")
     if problems:
-        raise InputError(problems, f"Der Indikatorenkatalog {name} ist fehlerhaft.")
+        raise InputError(problems.items, f"Der Indikatorenkatalog {name} ist fehlerhaft.")
     ampel = defaults.get("ampel", {})
     return IndicatorSet(out, float(ampel.get("green", 0.9)), float(ampel.get("yellow", 0.6)),
                         path, hashlib.sha256(path.read_bytes()).hexdigest())

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from integrationsmonitor import formatting as fmt
-from integrationsmonitor.errors import InputError, Problem, file_label
+from integrationsmonitor.errors import InputError, Problem, ProblemCollector, file_label
 from integrationsmonitor.paths import params_dir, resolve, shown
 from integrationsmonitor.periods import Period, ReportId
 
@@ -95,42 +95,41 @@ def parse_parameters(values: dict[str, Any], source: str = "Parameter",
     Raises:
         InputError: for unknown or missing keys, wrong types, an invalid period or date.
     """
-    problems = []
+    problems = ProblemCollector(source)
     if not isinstance(values, dict):
         raise InputError(Problem(source, "erwartet Schlüssel: Wert-Paare"))
     for key in sorted(set(values) - set(PARAMETER_NAMES)):
-        problems.append(Problem(source, f"unbekannter Parameter (erlaubt: "
-                                f"{', '.join(PARAMETER_NAMES)})", key=key))
+        problems.add(f"unbekannter Parameter (erlaubt: "
+                                f"{', '.join(PARAMETER_NAMES)})", key=key)
     values = OPTIONAL_PARAMETERS | values
     empty = [k for k in FROM_PARAMS_FILE if values.get(k) == ""]
     if empty and not from_file:
         values = values | _from_params_file(values.get("period"), empty, source, problems)
     for key in PARAMETER_NAMES:
         if key not in values or values[key] is None:
-            problems.append(Problem(source, "Pflichtparameter fehlt", key=key))
+            problems.add("Pflichtparameter fehlt", key=key)
         elif from_file and key in FROM_PARAMS_FILE and values[key] == "":
-            problems.append(Problem(source, "Pflichtparameter ist leer", key=key))
+            problems.add("Pflichtparameter ist leer", key=key)
         elif not isinstance(values[key], str):
-            problems.append(Problem(source, f"erwartet Text in Anführungszeichen, gefunden "
-                                    f"{values[key]!r} ({type(values[key]).__name__})", key=key))
+            problems.add(f"erwartet Text in Anführungszeichen, gefunden "
+                                    f"{values[key]!r} ({type(values[key]).__name__})", key=key)
     if not problems:
         try:
             ReportId.parse(values["period"])
         except ValueError as exc:
-            problems.append(Problem(source, str(exc), key="period"))
+            problems.add(str(exc), key="period")
         try:
             day = fmt.parse_date(values["report_date"])
         except ValueError as exc:
-            problems.append(Problem(source, str(exc), key="report_date"))
+            problems.add(str(exc), key="report_date")
         else:
             end = ReportId.parse(values["period"]).earliest_end if not problems else None
             if end is not None and day < end:
-                problems.append(Problem(
-                    source, f"Berichtsdatum {fmt.date(day)} liegt vor dem Ende des "
+                problems.add(f"Berichtsdatum {fmt.date(day)} liegt vor dem Ende des "
                     f"Berichtszeitraums ({fmt.date(end)}); ein Bericht kann erst danach "
-                    "erstellt werden", key="report_date"))
+                    "erstellt werden", key="report_date")
     if problems:
-        raise InputError(problems, "Die Berichtsparameter sind fehlerhaft.")
+        raise InputError(problems.items, "Die Berichtsparameter sind fehlerhaft.")
     return ReportParameters(**{k: values[k] for k in PARAMETER_NAMES})
 
 
@@ -151,15 +150,15 @@ def read_params_file(path: str | Path) -> ReportParameters:
 
 
 def _from_params_file(period: Any, keys: list[str], source: str,
-                      problems: list[Problem]) -> dict[str, Any]:
+                      problems: ProblemCollector) -> dict[str, Any]:
     """The values of ``keys`` from the params file of ``period`` (for empty parameters)."""
     path = params_file(period) if isinstance(period, str) and period else None
     if path is None or not path.exists():
         where = f"{period}.yaml" if path is not None else "<Zeitraum>.yaml"
         for key in keys:
-            problems.append(Problem(source, f"ist leer, und im Ordner {shown(params_dir())} "
+            problems.add(f"ist leer, und im Ordner {shown(params_dir())} "
                                     f"gibt es keine Parameterdatei {where}, aus der er "
-                                    "käme", key=key))
+                                    "käme", key=key)
         return {}
     own = read_params_file(path)
     return {k: getattr(own, k) for k in keys}
