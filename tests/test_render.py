@@ -332,3 +332,30 @@ def test_published_notebooks_need_the_computation_first(tmp_path, capsys):
     with pytest.raises(InputError, match="zuerst das Notebook 10_berechnung ausführen"):
         report.results("2019-H1", str(tmp_path))
     assert COMPUTE_NOTEBOOK == CHAIN[0]
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_one_verdict_per_indicator_alike_in_overview_data_annex_and_steuerungsbedarf(
+        rendered, period):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(rendered / period / "tabellen.xlsx", read_only=True)
+    rows = list(wb["indikatoren"].iter_rows(values_only=True))
+    header = rows[0]
+    sheet = {r[0]: r[header.index("Bewertung")] for r in rows[1:]}
+    html = (rendered / period / "report.html").read_text(encoding="utf-8")
+    overview = html[html.index('class="report-table indicators"'):]
+    overview = overview[:overview.index("</table>")]
+    shown = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", overview, re.S)[1:]:
+        assert row.count("data-verdict=") == 1  # never a second verdict beside it
+        ident = re.search(r'<td class="col-id">([^<]+)</td>', row).group(1)
+        shown[ident] = re.search(r'data-verdict="[^"]+"><span aria-hidden="true">[^<]*</span> '
+                                 r'([^<]+)</span>', row).group(1)
+    assert shown == sheet
+    steering = list(wb["steuerungsbedarf"].iter_rows(values_only=True))
+    head = steering[0]
+    for r in steering[1:]:
+        if r[head.index("Art")] == "Indikator":
+            ident = r[head.index("Gegenstand")].split(":")[0]
+            assert r[head.index("Grund")].startswith(sheet[ident]), (period, ident)
