@@ -134,3 +134,22 @@ def test_empty_notebook_parameter_without_params_file_names_the_folder(tmp_path,
         parse_parameters(dict(GOOD, concept=""))
     assert ("Schlüssel „concept“: ist leer, und im Ordner "
             f"{tmp_path} gibt es keine Parameterdatei 2019-H1.yaml") in str(err.value)
+
+
+def test_papermill_parameter_under_an_unknown_name_fails_in_the_first_call(tmp_path):
+    from integrationsmonitor.paths import notebooks_dir, project_root
+
+    params = read_params_file(params_file_of("2019-H2")).as_dict()
+    with pytest.raises(papermill.PapermillExecutionError) as err:
+        papermill.execute_notebook(
+            str(notebooks_dir() / "10_berechnung.ipynb"), str(tmp_path / "out.ipynb"),
+            parameters=dict(params, output_dir=str(tmp_path), farbe="blau"),
+            cwd=str(project_root()), progress_bar=False)
+    assert "Schlüssel „farbe“: unbekannter Parameter" in str(err.value)
+    assert not (tmp_path / "ergebnis.pkl").exists()
+
+
+def params_file_of(period: str):
+    from integrationsmonitor.params import params_file
+
+    return params_file(period)

@@ -37,7 +37,11 @@ from integrationsmonitor.measure_status import (
     kpi_rows,
     period_view,
 )
-from integrationsmonitor.params import ReportParameters, parse_parameters
+from integrationsmonitor.params import (
+    ReportParameters,
+    check_injected_parameters,
+    parse_parameters,
+)
 from integrationsmonitor.paths import outputs_dir, project_root, resolve
 from integrationsmonitor.periods import Period, Report, ReportingCalendar, report_in
 from integrationsmonitor.steering import SteeringPoint
@@ -171,6 +175,7 @@ def start(period: str, report_date: str, database: str, concept: str, author: st
     Raises:
         InputError: wrong parameters, a period outside the term, a missing data basis.
     """
+    check_injected_parameters()
     params = parse_parameters({"period": period, "report_date": report_date,
                                "database": database, "concept": concept, "author": author,
                                "output_dir": output_dir})
@@ -397,6 +402,7 @@ def load_results(period: str, output_dir: str = "") -> ReportResults:
     Raises:
         InputError: no results, results of another period or of another program version.
     """
+    check_injected_parameters()
     folder = resolve(output_dir) if output_dir else outputs_dir() / period
     path = folder / RESULTS_FILE
     if not path.exists():

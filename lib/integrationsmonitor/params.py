@@ -222,3 +222,43 @@ def data_basis(period: str | None = None, database: str | Path | None = None,
         concept = DEFAULT_CONCEPT
     return DataBasis(resolve(database) if database is not None else params.database_path,
                      resolve(concept) if concept is not None else params.concept_path, source)
+
+
+def unknown_injected_parameters() -> list[str]:
+    """Names papermill injected into the running notebook that are no report parameter.
+
+    papermill only warns about an unknown ``-p name value`` and injects it anyway; a notebook's
+    first library call asks here and stops with a German error instead. The injected cell is
+    the one papermill starts with "# Parameters"; outside a kernel (or without such a cell,
+    e.g. in JupyterLab) there is nothing to check.
+    """
+    import ast
+
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return []
+    shell = get_ipython()
+    if shell is None:
+        return []
+    for source in reversed(shell.user_ns.get("In", [])):
+        if source.lstrip().startswith("# Parameters"):
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                return []
+            names = {t.id for node in tree.body if isinstance(node, ast.Assign)
+                     for t in node.targets if isinstance(t, ast.Name)}
+            return sorted(names - set(PARAMETER_NAMES))
+    return []
+
+
+def check_injected_parameters() -> None:
+    """Raise InputError (German) for parameters papermill injected under an unknown name."""
+    unknown = unknown_injected_parameters()
+    if unknown:
+        problems = ProblemCollector("Parameter")
+        for name in unknown:
+            problems.add(f"unbekannter Parameter (erlaubt: {', '.join(PARAMETER_NAMES)})",
+                         key=name)
+        problems.raise_if_any("Die Berichtsparameter sind fehlerhaft.")
