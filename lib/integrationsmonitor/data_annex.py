@@ -95,6 +95,25 @@ def measure_table(res: ReportResults) -> pd.DataFrame:
         "Finanzierung": [vocab.financing_label(f) for f in v["financing"]]})
 
 
+def status_count_table(res: ReportResults) -> pd.DataFrame:
+    counts = res.counts.copy()
+    counts.index = [res.ak_labels.get(a, a) for a in counts.index]
+    return counts.reset_index(names="Arbeitskreis")
+
+
+def status_history_table(res: ReportResults) -> pd.DataFrame:
+    labels = dict(zip(res.catalogue.vocab.status["code"], res.catalogue.vocab.status["label"]))
+    m = res.status_matrix.map(lambda code: labels.get(code) if isinstance(code, str) else None)
+    return m.reset_index(names="ID")
+
+
+def decision_table(res: ReportResults) -> pd.DataFrame:
+    d = res.decisions
+    return pd.DataFrame({"Nr.": d["decision_id"], "Datum": d["decided_on"],
+                         "Anlass": d["reason"], "Entscheidung": d["decision"],
+                         "Betroffene Maßnahmen": d["measure_ids"].replace("", "alle")})
+
+
 def published_counts(t: PublishedTable) -> pd.DataFrame:
     """A protected count table as data: numbers, "*" where suppressed."""
     out = t.published.astype("object").where(t.published.notna(), SUPPRESSED)
@@ -108,7 +127,11 @@ def tables(res: ReportResults) -> dict[str, tuple[str, pd.DataFrame]]:
     out = {"indikatoren": ("Indikatoren", indicator_table(res)),
            "steuerungsbedarf": ("Steuerungsbedarf", steering_table(res)),
            "umsetzungsquote": ("Umsetzungsquote je Arbeitskreis", rate_table(res)),
-           "massnahmen": ("Sachstand der Maßnahmen", measure_table(res))}
+           "massnahmen": ("Sachstand der Maßnahmen", measure_table(res)),
+           "massnahmen_nach_status": ("Maßnahmen nach Status und Arbeitskreis",
+                                      status_count_table(res)),
+           "statusverlauf": ("Status jeder Maßnahme je Halbjahr", status_history_table(res)),
+           "entscheidungen": ("Steuerungsentscheidungen bis zum Stichtag", decision_table(res))}
     if res.cases is not None:
         for key, t in res.cases.dimensions.items():
             out[f"fallzahlen_{key}"] = (t.title, published_counts(t))
