@@ -432,7 +432,7 @@ def print_html(html: str) -> str:
 # IDs that must not break at their hyphen: measures, indicators and goals (BIL-M08, SPR-I1,
 # SPR-Z1), half-years (2021-H1) and decisions (2019-03).
 ID_PATTERN = re.compile(r"\b(?:[A-Z]{2,5}-[A-Z]{0,2}\d{1,3}|\d{4}-H[12]|\d{4}-\d{2})\b(?!-)")
-_TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+_TAG_OR_TEXT = re.compile(r"""(<(?:[^>"']|"[^"]*"|'[^']*')*>)""")
 _RAW_TEXT = {"style", "script", "title"}
 
 
