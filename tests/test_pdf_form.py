@@ -320,10 +320,12 @@ def test_bookmarks_are_the_title_and_the_h2_and_h3_headings(document):
 
 def test_toc_gives_every_section_the_page_it_starts_on(document):
     sections = headings(document.html)
+    if '<nav class="toc"' not in document.html:  # only a document that opted out has none
+        assert 'class="no-toc"' in document.html or not sections
+        return
     pages = page_texts(document.pdf)
     toc_text = " ".join(" ".join(p.split()) for p in pages[:3])
     toc_start = toc_text.index(f"{TOC_TITLE} ")
-    assert len(sections) >= 6
     position = toc_start
     for title in sections:
         m = re.compile(re.escape(title) + r"(?: ?\.)* ?(\d+)").search(toc_text, position)
