@@ -70,7 +70,7 @@ def implementation_bars(rates: pd.DataFrame, labels: dict[str, str],
         group_labels: legend labels by status group.
     """
     data = rates.iloc[::-1]  # first AK on top
-    fig, ax = plt.subplots(figsize=(7.2, 0.42 * len(data) + 1.0))
+    fig, ax = plt.subplots(figsize=(6.0, 0.42 * len(data) + 1.0))
     left = pd.Series(0.0, index=data.index)
     names = [labels[a] for a in data["ak_id"]]
     for group, (colour, ink) in GROUP_STYLE.items():
@@ -89,7 +89,7 @@ def implementation_bars(rates: pd.DataFrame, labels: dict[str, str],
     ax.xaxis.set_major_formatter(percent_axis)
     ax.set_xlabel("Anteil an den Maßnahmen (ohne entfallene und zur Zeit nicht lösbare); "
                   "in den Balken: Anzahl")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.45, -0.16), ncol=3, frameon=False,
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.16), ncol=1, frameon=False,
               fontsize=8)
     return to_data_uri(fig)
 
@@ -101,7 +101,7 @@ def rate_history(history: pd.DataFrame, labels: dict[str, str], period_labels: d
     Args:
         history: columns period, ak_id, rate (ak_id "Gesamt" for the whole concept).
     """
-    fig, ax = plt.subplots(figsize=(7.2, 3.0))
+    fig, ax = plt.subplots(figsize=(5.6, 3.0))
     periods = sorted(history["period"].unique())
     x = range(len(periods))
     for i, (ak_id, grp) in enumerate(history.groupby("ak_id", sort=False)):
@@ -127,7 +127,7 @@ def stacked_counts(table: pd.DataFrame, colours: list[str], ylabel: str) -> str:
         table: published counts (suppressed cells NaN: drawn as gaps), rows in stack order,
             columns already labelled for the axis.
     """
-    fig, ax = plt.subplots(figsize=(7.2, 3.0))
+    fig, ax = plt.subplots(figsize=(6.2, 3.0))
     bottom = pd.Series(0.0, index=table.columns)
     for (label, row), colour in zip(table.iterrows(), colours):
         values = row.fillna(0)

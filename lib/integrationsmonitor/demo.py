@@ -108,15 +108,15 @@ def demo_decisions() -> list[Decision]:
                  "(BIL-I3), die Kinder-Sprachkurse (BIL-I5) und Mobilität/Datenverbindungen/"
                  "Einkauf (WOH-I4); diese überarbeitet die Bildungskoordination.", ()),
         Decision("2019-01", dt.date(2019, 5, 8),
-                 "Mittel der Integrationspauschale 2016 sind weitgehend gebunden; Anschluss-"
-                 "finanzierung durch das Land offen.",
+                 "Mittel der Integrationspauschale 2016 sind weitgehend gebunden; "
+                 "Anschlussfinanzierung durch das Land offen.",
                  "Kursangebote und Projekte mit Landes-/Bundesmitteln werden priorisiert; "
                  "Förderanträge für Sprach- und Feriensprachkurse werden gestellt.",
                  ("BIL-M05", "BIL-M08", "SPR-M01", "TEI-M07")),
         Decision("2019-02", dt.date(2019, 11, 20),
                  "Zusammenschluss der VG Kaiserslautern-Süd mit der VG Landstuhl zum 01.07.2019.",
-                 "Die Ansprechpersonen der Sozialämter werden neu zugeordnet; die Stellen-"
-                 "ausstattung wird beibehalten.", ("WOH-M05",)),
+                 "Die Ansprechpersonen der Sozialämter werden neu zugeordnet; die "
+                 "Stellenausstattung wird beibehalten.", ("WOH-M05",)),
         Decision("2019-03", dt.date(2019, 11, 20),
                  "Überarbeitete Zielvorschläge: der Schulbesuch lag schon zur Basis bei fast "
                  "100 %; die Kinder-Sprachkurse zählen Teilnahmen, nicht Personen.",

@@ -14,17 +14,20 @@ notebook and the failing cell. Rendering never writes into the data basis.
 from __future__ import annotations
 
 import contextlib
+import html as html_lib
 import os
 import re
 import shutil
 import tempfile
 import time
+import unicodedata
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from urllib.parse import unquote
 
 import matplotlib
 import nbformat
@@ -50,6 +53,9 @@ CHAIN = [COMPUTE_NOTEBOOK, REPORT_NOTEBOOK, ANNEX_NOTEBOOK]  # of a half-year re
 INJECTED_CELL_ID = "injected-parameters"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FILE_LINK = re.compile(r'<a href="(?!#)[^"]*">')
+# Tagged PDF (PDF/UA-1): structure tags, document language, title shown by viewers; WeasyPrint
+# writes no creation or modification date for it, so the bytes stay reproducible.
+PDF_VARIANT = "pdf/ua-1"
 DOCUMENT_LABELS = {"report": "Bericht", "anhang": "Anhang"}
 # The steps of a render, in the order they start (the two documents run side by side).
 STEPS = ["Berechnung", *[f"{label}: {part}" for label in DOCUMENT_LABELS.values()
@@ -288,13 +294,15 @@ def _replace_folder(new: Path, final: Path) -> None:
 
 
 def export_html(notebook: Path) -> str:
-    """The executed report notebook as one self-contained HTML page (no code, no scripts)."""
+    """The executed notebook as one self-contained HTML page (no code, no scripts), with a stable
+    id on every heading and a table of contents of its h2 sections (see :func:`with_toc`)."""
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(notebook, as_version=4)
     exporter = HTMLExporter(template_name="basic", exclude_input=True,
                             exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
+    body = with_toc(body)
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     title = _first_heading(body) or "Bericht"
     return ("<!DOCTYPE html>\n<html lang=\"de\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -305,13 +313,117 @@ def export_html(notebook: Path) -> str:
 
 def _first_heading(html: str) -> str | None:
     m = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
-    return re.sub(r"<[^>]+>", "", m.group(1)).strip() if m else None
+    return _plain(m.group(1)) if m else None
+
+
+# --- table of contents --------------------------------------------------------------------------
+# Markers a notebook may output (raw HTML in a markdown cell, or from the library):
+#   <div class="no-toc"></div>    this document gets no table of contents (very short documents);
+#   <div class="toc-here"></div>  the table of contents goes here instead of after the title block.
+TOC_TITLE = "Inhalt"
+TOC_ID = "inhaltsverzeichnis"
+NO_TOC = re.compile(r'<[a-z]+ class="(?:[^"]* )?no-toc(?: [^"]*)?"')
+TOC_HERE = re.compile(r'<div class="toc-here">\s*</div>')
+TITLE_BLOCK = re.compile(r'<header class="title-block".*?</header>', re.S)
+HEADING = re.compile(r"<(h[1-6])(\s[^>]*)?>(.*?)</\1>", re.S)
+ID_ATTR = re.compile(r'\sid="([^"]*)"')
+ANCHOR_LINK = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.S)
+SECTION_LINK = re.compile(r'href="([\w.-]+\.html)?#([^"]*)"')
+_TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe",
+                                  "Ü": "Ue", "ß": "ss"})
+
+
+def heading_id(text: str) -> str:
+    """The stable id of a section heading: ASCII letters, digits, ``-`` and ``_`` (umlauts
+    transliterated, everything else a hyphen), case kept. Idempotent, and the same for a
+    heading's text and for the id nbconvert gives it, so that links written either way work.
+
+    >>> heading_id("Indikatoren im Überblick")
+    'Indikatoren-im-Ueberblick'
+    >>> heading_id("Daten,-Zahlen,-Fakten")
+    'Daten-Zahlen-Fakten'
+    >>> heading_id("ind-SPR")
+    'ind-SPR'
+    >>> heading_id("…")
+    'abschnitt'
+    """
+    text = unicodedata.normalize("NFKD", html_lib.unescape(unquote(text)).translate(
+        _TRANSLITERATION)).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9_]+", "-", text).strip("-") or "abschnitt"
+
+
+def with_toc(body: str) -> str:
+    """Give every heading with an id (and every h2) a stable id (:func:`heading_id`, made
+    unique with -2, -3 …), point the page's section links at them, and insert a
+    ``<nav class="toc">`` headed "Inhalt" that links every h2: at a ``<div class="toc-here">``
+    marker, else right after the title block (``<header class="title-block">``), else at the
+    top. A document that outputs a ``no-toc`` marker gets the ids but no table of contents.
+    The print stylesheet adds each entry's page number."""
+    taken: set[str] = {TOC_ID}
+    renamed: dict[str, str] = {}
+    sections: list[tuple[str, str]] = []
+
+    def stable_id(m: re.Match) -> str:
+        tag, attrs, inner = m.group(1), m.group(2) or "", m.group(3)
+        old = ID_ATTR.search(attrs)
+        if old is None and tag != "h2":
+            return m.group(0)
+        text = _plain(ANCHOR_LINK.sub("", inner))
+        new = base = heading_id(old.group(1) if old else text)
+        n = 1
+        while new in taken:
+            n += 1
+            new = f"{base}-{n}"
+        taken.add(new)
+        if old is None:
+            attrs = f'{attrs} id="{new}"'
+        else:
+            renamed.setdefault(old.group(1), new)
+            attrs = ID_ATTR.sub(f' id="{new}"', attrs, count=1)
+        if tag == "h2":
+            sections.append((new, text))
+        return f"<{tag}{attrs}>{inner}</{tag}>"
+
+    def section_link(m: re.Match) -> str:
+        document, fragment = m.group(1), m.group(2)
+        if document:  # another published document: its headings went through heading_id
+            return f'href="{document}#{heading_id(fragment)}"'
+        if fragment in renamed:
+            return f'href="#{renamed[fragment]}"'
+        return f'href="#{heading_id(fragment) if heading_id(fragment) in taken else fragment}"'
+
+    body = SECTION_LINK.sub(section_link, HEADING.sub(stable_id, body))
+    if not sections or NO_TOC.search(body):
+        return body
+    entries = "".join(f'<li><a href="#{id_}">{text}</a></li>' for id_, text in sections)
+    nav = (f'<nav class="toc" aria-labelledby="{TOC_ID}"><h2 class="toc-title" id="{TOC_ID}">'
+           f"{TOC_TITLE}</h2><ol>{entries}</ol></nav>")
+    if m := TOC_HERE.search(body):
+        return body[:m.start()] + nav + body[m.end():]
+    if m := TITLE_BLOCK.search(body):
+        return body[:m.end()] + nav + body[m.end():]
+    return nav + body
+
+
+def _plain(html: str) -> str:
+    """The text of an HTML fragment (tags removed, white space collapsed, entities kept)."""
+    return " ".join(re.sub(r"<[^>]+>", "", html).split())
 
 
 def write_pdf(html: str, target: Path) -> None:
-    """Print the HTML to an A4 PDF with WeasyPrint, with pinned font files."""
-    from weasyprint import CSS, HTML
+    """Print the HTML to a tagged A4 PDF (PDF/UA-1, document language from ``<html lang>``)
+    with WeasyPrint. No date goes into the file: the same HTML gives the same bytes."""
+    from weasyprint import HTML
 
+    HTML(string=print_html(html), base_url=str(target.parent)).write_pdf(
+        target, pdf_variant=PDF_VARIANT)
+
+
+def print_html(html: str) -> str:
+    """The HTML as it goes to the printer: the print style sheet, with the pinned font files,
+    added after the screen style (as the page's own style, so that it wins over the screen
+    style; WeasyPrint's ``stylesheets`` argument would rank below it); links to files beside
+    the report dropped."""
     fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     faces = "".join(
         f'@font-face {{ font-family: "{family}"; src: url("{(fonts / f).as_uri()}"); '
@@ -324,6 +436,27 @@ def write_pdf(html: str, target: Path) -> None:
     print_css = faces + (TEMPLATES / "print.css").read_text(encoding="utf-8")
     # Links to files beside the report (the data annex) stay in the HTML only: WeasyPrint would
     # write them as absolute file URLs of the temporary folder into the PDF.
-    html = FILE_LINK.sub("<a>", html)
-    HTML(string=html, base_url=str(target.parent)).write_pdf(
-        target, stylesheets=[CSS(string=print_css)])
+    html = _unbreakable_ids(FILE_LINK.sub("<a>", html))
+    return html.replace("</head>", f"<style>\n{print_css}</style>\n</head>", 1)
+
+
+# IDs that must not break at their hyphen: measures, indicators and goals (BIL-M08, SPR-I1,
+# SPR-Z1), half-years (2021-H1) and decisions (2019-03).
+ID_PATTERN = re.compile(r"\b(?:[A-Z]{2,5}-[A-Z]{0,2}\d{1,3}|\d{4}-H[12]|\d{4}-\d{2})\b(?!-)")
+_TAG_OR_TEXT = re.compile(r"""(<(?:[^>"']|"[^"]*"|'[^']*')*>)""")
+_RAW_TEXT = {"style", "script", "title"}
+
+
+def _unbreakable_ids(html: str) -> str:
+    """Wrap every ID in the page's text (not in tags, styles or the title) in
+    ``<span class="nobr">``; the print style keeps it on one line."""
+    parts = _TAG_OR_TEXT.split(html)
+    raw = None
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            m = re.match(r"<(/?)([a-zA-Z]+)", part)
+            if m and m.group(2).lower() in _RAW_TEXT:
+                raw = None if m.group(1) else m.group(2).lower()
+        elif raw is None and part:
+            parts[i] = ID_PATTERN.sub(r'<span class="nobr">\g<0></span>', part)
+    return "".join(parts)

@@ -421,8 +421,8 @@ def annex_contents(res: ReportResults) -> HtmlBlock:
               "herkunft": "Herkunft der Angaben",
               "daten": "Datenanhang: alle Tabellen als Excel-Datei und CSV"}
     items = "".join(f"<li>{ANNEX[k]} {text(v)}</li>" for k, v in titles.items())
-    return HtmlBlock(f'<p>Der Anhang zu diesem Bericht (Datei „anhang“) enthält:</p>'
-                     f'<ul class="annex-contents">{items}</ul>')
+    return HtmlBlock('<p>Der Anhang zu diesem Bericht (<a href="anhang.html">anhang.html</a>, '
+                     f'gedruckt anhang.pdf) enthält:</p><ul class="annex-contents">{items}</ul>')
 
 
 # --- annex ---------------------------------------------------------------------------------
@@ -557,7 +557,15 @@ def status_history(res: ReportResults) -> HtmlBlock:
 
 
 def _shorten(value: str, width: int) -> str:
-    return value if len(value) <= width else value[:width - 1].rstrip() + "…"
+    """At most ``width`` characters, cut at a word boundary with "…".
+
+    >>> _shorten("Sprachkurse für Migrantinnen", 20)
+    'Sprachkurse für…'
+    """
+    if len(value) <= width:
+        return value
+    cut = value[:width - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:–-") + "…"
 
 
 def case_tables(res: ReportResults) -> HtmlBlock:
@@ -773,7 +781,9 @@ def at_a_glance(res: ReportResults) -> HtmlBlock:
              HtmlBlock(f'<ul class="key-messages">{messages}</ul>')]
     if res.report.kind == HALF_YEAR:
         parts.append(decisions_asked(res))
-    return HtmlBlock('<section class="at-a-glance">') + join(parts) + HtmlBlock("</section>")
+    # The table of contents follows page 1 (render.with_toc puts it at this marker).
+    return (HtmlBlock('<section class="at-a-glance">') + join(parts)
+            + HtmlBlock('</section><div class="toc-here"></div>'))
 
 
 # --- the annual report to the Kreistag ---------------------------------------------------------
