@@ -227,7 +227,8 @@ def _report_in(calendar: ReportingCalendar, rid: ReportId) -> Report:
     final = f"{periods[0].year}-{periods[-1].year}"
     if rid.id != final:
         raise ValueError(f"Der Abschlussbericht dieser Laufzeit heißt {final}, nicht {rid.id}")
-    return Report(rid, periods[-1], None, tuple(periods), calendar.term_start)
+    # The final report compares the end of the term with its first half-year.
+    return Report(rid, periods[-1], periods[0], tuple(periods), calendar.term_start)
 
 
 def report_in(calendar: ReportingCalendar, text: str) -> Report:

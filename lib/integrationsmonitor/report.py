@@ -182,7 +182,7 @@ def indicator_overview(res: ReportResults) -> HtmlBlock:
         ("expected", "Zielpfad", lambda r: text(r["expected"])),
         ("target", "Ziel", lambda r: text(r["target"]) + ("*" if r["proposal"] else "")),
         ("verdict", "Bewertung", lambda r: verdict_badge(r["verdict"])),
-    ], caption=f"Indikatoren am {fmt.date(res.period.stichtag)} gegen die Ziele zum "
+    ], caption=f"Indikatoren am {fmt.date(res.period.stichtag)} im Vergleich zu den Zielen bis "
                f"{fmt.date(res.catalogue.term_end)}", css_class="indicators",
         numeric=["current", "expected", "target"],
         legend=f"{text(RULE_TEXT)} Zielpfad: erwarteter Wert am Stichtag. Pp.: Prozentpunkte. "
@@ -247,13 +247,17 @@ def ak_summaries(res: ReportResults) -> HtmlBlock:
         inds = by_ak.get(ak.ak_id, [])
         behind = [i.id for i in inds if not verdicts[i.id].is_best
                   and verdicts[i.id].code != "nicht_bewertbar"]
+        grey = [i.id for i in inds if verdicts[i.id].code == "nicht_bewertbar"]
+        best = len(inds) - len(behind) - len(grey)
         parts = [f"{fmt.count(len(v), 'Maßnahme', 'Maßnahmen')}, Umsetzungsquote "
                  f"{fmt.percent(rate)}"]
         if res.previous is not None:
             parts.append(f"seit dem {res.previous.label} {moved} vorwärts, {back} rückwärts")
         if inds:
-            parts.append(f"Indikatoren: {len(inds) - len(behind)} von {len(inds)} auf Kurs"
-                         + (f", hinter dem Ziel: {', '.join(behind)}" if behind else ""))
+            word = "am Ziel" if _term_over(res) else "auf Kurs"
+            parts.append(f"Indikatoren: {best} von {len(inds)} {word}"
+                         + (f", nicht am Ziel: {', '.join(behind)}" if behind else "")
+                         + (f", nicht bewertbar: {', '.join(grey)}" if grey else ""))
         if ak.ak_id not in res.reported_aks:
             parts.append("Statusbogen fehlt")
         paras.append(f"<li><strong>{text(ak.short_title)}:</strong> {text('; '.join(parts))}."
@@ -616,7 +620,7 @@ IMPORT_KINDS = {"status": "Statusbogen", "decisions": "Entscheidungen",
 def provenance(res: ReportResults) -> HtmlBlock:
     """Where the report comes from: period, parameters hash, input hashes, code version."""
     pv = res.provenance
-    rows = [("Berichtszeitraum", f"{res.period.id} ({res.period.span})"),
+    rows = [("Bericht", f"{res.report.title} ({res.report.span})"),
             ("Parameter (SHA-256)", pv.params_sha256),
             ("Konzeptkatalog", f"{pv.catalogue_file} (SHA-256 {pv.catalogue_sha256})"),
             ("Indikatorenkatalog", f"{pv.indicators_file} (SHA-256 {pv.indicators_sha256})"),
@@ -663,8 +667,8 @@ def own_text(res: ReportResults, place: str) -> HtmlBlock:
     html = res.texts.get(place)
     if not html:
         return HtmlBlock("")
-    return HtmlBlock(f'<div class="own-text"><p class="own-label">Anmerkung von '
-                     f"{text(res.params.author)}</p>{html}</div>")
+    return HtmlBlock(f'<div class="own-text"><p class="own-label">Anmerkung der '
+                     f"Berichterstattung ({text(res.params.author)})</p>{html}</div>")
 
 
 def preface(res: ReportResults) -> HtmlBlock:
@@ -695,6 +699,11 @@ def _verdict_counts(res: ReportResults) -> HtmlBlock:
     return HtmlBlock(f'<ul class="verdict-counts">{cells}</ul>')
 
 
+def _term_over(res: ReportResults) -> bool:
+    """The Stichtag is at or after every target date: only reached / not reached counts."""
+    return all(res.period.stichtag >= a.indicator.target_date for a in res.assessments)
+
+
 def key_messages(res: ReportResults) -> list[str]:
     """Three to five messages generated from the results (German sentences)."""
     out = []
@@ -704,12 +713,15 @@ def key_messages(res: ReportResults) -> list[str]:
         change = "" if before is None else (
             f" ({res.previous.label}: {fmt.percent(before)}, "
             f"{_signed_points(rate - before)})")
-        out.append(f"Die Umsetzungsquote des Konzepts liegt bei {fmt.percent(rate)}{change}.")
+        base = int(res.rates.loc[res.rates["ak_id"] == "Gesamt", "base"].iloc[0])
+        out.append(f"Die Umsetzungsquote des Konzepts liegt bei {fmt.percent(rate)}{change}; "
+                   f"sie zählt umgesetzte Maßnahmen und Daueraufgaben unter den {base} "
+                   "gemeldeten Maßnahmen ohne entfallene und zur Zeit nicht lösbare.")
     n = len(res.assessments)
     best = sum(a.verdict.is_best for a in res.assessments)
     grey = sum(a.verdict.code == "nicht_bewertbar" for a in res.assessments)
     reached = sum(a.verdict.code in ("erreicht", "gehalten") for a in res.assessments)
-    if res.report.kind == FINAL:
+    if res.report.kind == FINAL or _term_over(res):
         out.append(f"{reached} von {fmt.count(n, 'Indikator', 'Indikatoren', case='dat')} "
                    f"{fmt.agree(reached, 'hat', 'haben')} das Ziel zum Ende der Laufzeit erreicht "
                    f"oder gehalten; {n - reached - grey} nicht"
@@ -720,7 +732,9 @@ def key_messages(res: ReportResults) -> list[str]:
                    f"{fmt.agree(best, 'ist', 'sind')} auf Kurs oder am Ziel, "
                    f"{n - best - grey} hinter dem Zielpfad oder verschlechtert"
                    + (f", {grey} nicht bewertbar" if grey else "") + ".")
-    if res.previous_assessments:
+    if res.previous_assessments and not _term_over(res):
+        # At the target date the verdicts change their kind (reached / not reached); a
+        # comparison with the interim verdicts before would read as better or worse.
         before_v = {a.indicator.id: a.verdict for a in res.previous_assessments}
         better = [a.indicator.id for a in res.assessments if a.indicator.id in before_v
                   and a.verdict.severity < before_v[a.indicator.id].severity]
@@ -846,6 +860,20 @@ def kreistag_requests(res: ReportResults) -> HtmlBlock:
     """What the body the annual report goes to is asked to note or decide (generated)."""
     body = res.catalogue.narrative.council
     items = [f"den {res.report.title} zur Kenntnis zu nehmen"]
+    if res.report.kind == FINAL:
+        missed = sum(a.verdict.code in ("nicht_erreicht", "nicht_gehalten")
+                     for a in res.assessments)
+        lasting = res.view[res.view["status"] == "daueraufgabe"]
+        unfunded = lasting[lasting["financing"].isna() | (lasting["financing"] != "gesichert")]
+        goals = fmt.count(missed, "nicht erreichte Ziel", "nicht erreichten Ziele")
+        items.append(f"ein Folgekonzept in Auftrag zu geben, das die {goals} und die "
+                     "Empfehlungen dieses Berichts aufnimmt")
+        if len(unfunded):
+            items.append(f"über die Finanzierung der "
+                         f"{fmt.count(len(unfunded), 'Daueraufgabe', 'Daueraufgaben', case='gen')} "
+                         "ohne gesicherte Finanzierung zu beraten")
+        lis = "".join(f"<li>{text(i)}</li>" for i in items)
+        return HtmlBlock(f"<p>Der {text(body)} wird gebeten,</p><ol class=\"requests\">{lis}</ol>")
     blocked = res.view[res.view["blocked"]]
     if len(blocked):
         items.append(f"zur Kenntnis zu nehmen, dass "
@@ -950,27 +978,32 @@ def recommendations(res: ReportResults) -> HtmlBlock:
                                                                "nicht_gehalten")]
     if missed:
         items.append("Nicht erreichte Ziele fortschreiben oder begründet aufgeben: " + "; ".join(
-            f"{a.indicator.id} ({a.verdict.headline})" for a in missed) + ".")
+            f"{a.indicator.id} {a.indicator.title}"
+            + (f" ({fmt.percent(a.verdict.share_of_way, 0)} des Weges)"
+               if a.verdict.share_of_way is not None else "") for a in missed) + ".")
     never = res.view[res.view["status"].isin(["nicht_begonnen", "in_planung"])]
     if len(never):
         items.append(f"{fmt.count(len(never), 'Maßnahme', 'Maßnahmen')} "
                      f"({', '.join(never['measure_id'])}) "
-                     f"{fmt.agree(len(never), 'wurde', 'wurden')} nie begonnen: Bedarf und "
-                     "Träger neu prüfen, bevor sie in ein Folgekonzept übernommen werden.")
+                     f"{fmt.agree(len(never), 'kam', 'kamen')} über die Planung nicht hinaus: "
+                     "Bedarf und Träger neu prüfen, bevor sie in ein Folgekonzept übernommen "
+                     "werden.")
     blocked = res.view[res.view["blocked"] | res.view["funding_dependent"]
                        & ~res.view["group"].eq("umgesetzt")]
     if len(blocked):
-        items.append(f"Für {fmt.count(len(blocked), 'Maßnahme', 'Maßnahmen', case='acc')} "
-                     "mit Landes- oder Bundesmitteln, die nicht umgesetzt sind, die "
-                     "Finanzierung vor der Aufnahme klären.")
+        ids = ", ".join(blocked["measure_id"])
+        items.append(f"Die Finanzierung vor der Aufnahme klären: "
+                     f"{fmt.count(len(blocked), 'Maßnahme', 'Maßnahmen')} ({ids}) "
+                     f"{fmt.agree(len(blocked), 'hängt', 'hängen')} von Mitteln Dritter ab "
+                     f"und {fmt.agree(len(blocked), 'ist', 'sind')} nicht umgesetzt.")
     lasting = res.view[res.view["status"] == "daueraufgabe"]
     if len(lasting):
         items.append(f"{fmt.count(len(lasting), 'Daueraufgabe', 'Daueraufgaben')} "
                      "verstetigen und ihre Finanzierung über die Laufzeit hinaus sichern.")
-    grey = [a.indicator.id for a in res.assessments if a.verdict.code == "nicht_bewertbar"]
+    grey = [a for a in res.assessments if a.verdict.code == "nicht_bewertbar"]
     if grey:
-        items.append(f"Für {', '.join(grey)} eine Datengrundlage schaffen: ohne Wert ist das "
-                     "Ziel nicht bewertbar.")
+        items.append("Nicht bewertbare Ziele klären: " + "; ".join(
+            f"{a.indicator.id} ({a.verdict.reason.rstrip('.')})" for a in grey) + ".")
     lis = "".join(f"<li>{text(i)}</li>" for i in items) or "<li>keine</li>"
     return own_text(res, "empfehlungen") + HtmlBlock(
         f'<p>Aus den Daten abgeleitet (feste Regeln):</p><ol class="recommendations">{lis}</ol>')

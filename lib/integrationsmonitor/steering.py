@@ -66,6 +66,7 @@ PROPOSALS = {
     "behind": "Beobachten; der Arbeitskreis berichtet zum nächsten Stichtag über die "
               "Gegensteuerung",
     "stalled": "Maßnahme neu terminieren oder streichen",
+    "stalled_end": "Maßnahme in die Fortschreibung des Konzepts übernehmen oder streichen",
     "funds_requested": "Bewilligung nachhalten; bei Ablehnung andere Finanzierung suchen oder "
                        "Maßnahme streichen",
     "funds_missing": "Mittel beantragen oder Maßnahme streichen",
@@ -151,7 +152,8 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
                               if a.indicator.adopted_by(period.end)})
         ids = ", ".join(i.id for i in proposed)
         n = len(proposed)
-        raw.append(("Zielwerte", f"Zielwerte der Indikatoren {ids}",
+        subject = f"Zielwert des Indikators {ids}" if n == 1 else f"Zielwerte der Indikatoren {ids}"
+        raw.append(("Zielwerte", subject,
                     f"{fmt.count(n, 'Zielwert', 'Zielwerte')} "
                     f"{'ist' if n == 1 else 'sind'} noch nicht beschlossen und "
                     f"{'gilt' if n == 1 else 'gelten'} als Vorschlag der {_office(catalogue)}: "
@@ -206,7 +208,8 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
                     f"seit {fmt.count(halves, 'Halbjahr', 'Halbjahre', case='dat')} "
                     f"„{r.status_label}“{pct}, ohne Fortschritt",
                     since, r.ak_id, _decisions_for(decisions, {r.measure_id}),
-                    PROPOSALS["stalled"], SEVERITY["stalled_long" if halves >= 3 else "stalled"]))
+                    PROPOSALS["stalled_end" if period.end >= catalogue.term_end else "stalled"],
+                    SEVERITY["stalled_long" if halves >= 3 else "stalled"]))
 
     # (4) measures suspended for lack of funds
     for r in view[view["blocked"]].itertuples():
