@@ -487,8 +487,13 @@ OPEN_SDG_NOTE = (
 
 
 def _open_sdg(a) -> str | None:
+    """The Open SDG measure where it means something: not for holding targets, counts since a
+    start date or a baseline of 0 (the growth rate from 0 is not defined; Open SDG replaces
+    the 0 by 0,001, which makes the ratio explode)."""
+    ind = a.indicator
     value = a.progress.progress_value
-    if value is None or pd.isna(value):
+    if (value is None or pd.isna(value) or ind.target_kind == "halten"
+            or ind.cumulative_from is not None or a.baseline is None or abs(a.baseline) < 1e-9):
         return None
     return (f"Fortschrittsmaß (Open SDG): {fmt.number(value, 2)} – das bisherige Tempo "
             f"beträgt {fmt.percent(value, 0)} des nötigen.")
@@ -965,8 +970,9 @@ def open_items(res: ReportResults) -> HtmlBlock:
     return HtmlBlock(lead) + table(v, [
         ("measure_id", "ID", lambda r: text(r["measure_id"])),
         ("text", "Maßnahme", lambda r: text(_shorten(r["text"], 90))),
-        ("reason", "Grund", lambda r: text(r["reason"])),
-        ("sachstand", "Sachstand", lambda r: text(_shorten(r["sachstand"], 90))
+        ("reason", "Stand", lambda r: text(r["reason"])),
+        ("sachstand", "Sachstand (Meldung des Arbeitskreises)",
+         lambda r: text(_shorten(r["sachstand"], 90))
          if isinstance(r["sachstand"], str) else ""),
     ], caption="Offen gebliebene Maßnahmen", css_class="compact")
 
