@@ -49,3 +49,20 @@ def row_of(path: Path, measure_id: str) -> int:
         if ws.cell(r, 1).value == measure_id:
             return r
     raise KeyError(measure_id)
+
+
+@pytest.fixture(scope="session")
+def rendered_outputs(tmp_path_factory, demo_database) -> Path:
+    """Every report of params/ rendered once per test run through the command line into a
+    temporary outputs folder (shared by the end-to-end, browser and PDF-form tests); the data
+    basis is hashed before and after into ``<folder>.db-hashes``."""
+    import hashlib
+
+    from integrationsmonitor.cli import main
+
+    out = tmp_path_factory.mktemp("outputs")
+    before = hashlib.sha256(demo_database.read_bytes()).hexdigest()
+    assert main(["report", "--all", "--out", str(out)]) == 0
+    after = hashlib.sha256(demo_database.read_bytes()).hexdigest()
+    (out.parent / f"{out.name}.db-hashes").write_text(f"{before}\n{after}")
+    return out

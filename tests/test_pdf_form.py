@@ -3,7 +3,7 @@ tagged PDF with the document language, no heading, caption or table header alone
 of a page, no word broken inside an ID or a table header, nothing wider than the text area, no
 text below 7 pt, and the text spelled right (hunspell, de_DE, with the project's word list).
 
-One half-year is rendered once for this module through ``render_period``; a stress page (many
+One half-year of the test run's one render of every report is checked; a stress page (many
 sections of growing length, so that headings, captions and table headers meet the foot of a
 page in many positions) is printed from a notebook with a single output cell. The checks read
 the PDFs with poppler (``pdftotext``, ``pdfinfo``, ``pdftohtml``, ``pdfimages``)."""
@@ -28,7 +28,6 @@ from integrationsmonitor.render import (
     export_html,
     heading_id,
     print_html,
-    render_period,
     with_toc,
     write_pdf,
 )
@@ -55,10 +54,11 @@ class Document:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory, demo_database) -> dict[str, Document]:
-    result = render_period(PERIOD, out_root=tmp_path_factory.mktemp("form"))
-    return {name: Document(name, (result.folder / f"{name}.html").read_text(encoding="utf-8"),
-                           result.folder / f"{name}.pdf") for name in PUBLISHED.values()}
+def rendered(rendered_outputs) -> dict[str, Document]:
+    """The documents of one half-year from the test run's one render of every report."""
+    folder = rendered_outputs / PERIOD
+    return {name: Document(name, (folder / f"{name}.html").read_text(encoding="utf-8"),
+                           folder / f"{name}.pdf") for name in set(PUBLISHED.values())}
 
 
 @pytest.fixture(scope="module")

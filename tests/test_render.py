@@ -52,14 +52,8 @@ def sha256(path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def rendered(tmp_path_factory, demo_database) -> Path:
-    """All periods rendered once through the command line into a temp outputs folder; the
-    data basis is hashed before and after."""
-    out = tmp_path_factory.mktemp("outputs")
-    before = sha256(demo_database)
-    assert main(["report", "--all", "--out", str(out)]) == 0
-    (out.parent / f"{out.name}.db-hashes").write_text(f"{before}\n{sha256(demo_database)}")
-    return out
+def rendered(rendered_outputs) -> Path:
+    return rendered_outputs
 
 
 def test_report_never_writes_into_the_data_basis(rendered):
