@@ -11,6 +11,12 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# Kernels of plain `papermill` runs talk over loopback TCP and warn about it in English
+	@# on every start; `integrationsmonitor report` uses IPC kernels. Keep the coordinator's
+	@# screen German: only errors from kernels of this environment.
+	mkdir -p $(VENV)/etc/ipython
+	printf '%s\n' '# Written by make: kernels of this environment log errors only.' \
+	  'c.IPKernelApp.log_level = "ERROR"' > $(VENV)/etc/ipython/ipython_kernel_config.py
 	touch $(STAMP)
 
 # Notebooks are committed without outputs: nbstripout as git filter (.gitattributes names it,

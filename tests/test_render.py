@@ -253,6 +253,7 @@ def test_plain_papermill_lines_from_the_readme_work(tmp_path, demo_database):
                              capture_output=True, text=True, env=env)
         assert run.returncode == 0, run.stderr[-2000:]
         assert "Passed unknown parameter" not in run.stderr
+        assert "running over TCP" not in run.stderr  # no English kernel warning (Makefile)
     assert (outputs / "2020-H2" / "ergebnis.pkl").exists()
     nb = json.loads((outputs / "2020-H2" / "20_bericht.ipynb").read_text(encoding="utf-8"))
     assert nb["metadata"]["papermill"]["parameters"]["period"] == "2020-H2"
