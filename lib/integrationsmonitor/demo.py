@@ -121,8 +121,9 @@ def demo_decisions() -> list[Decision]:
                  "Überarbeitete Zielvorschläge: der Schulbesuch lag schon zur Basis bei fast "
                  "100 %; die Kinder-Sprachkurse zählen Teilnahmen, nicht Personen.",
                  "Schulbesuch (BIL-I3) als Halteziel von mindestens 99 %; 300 Teilnahmen an "
-                 "Sprach- und Feriensprachkursen für Kinder (BIL-I5) bis 30.06.2021. Für WOH-I4 "
-                 "wird kein Zielwert beschlossen, solange das Konzept keine Lösung sieht.",
+                 "Sprach- und Feriensprachkursen für Kinder (BIL-I5) bis 30.06.2021. Über den "
+                 "Zielwert von WOH-I4 wird erst entschieden, wenn das Konzept für seine "
+                 "Maßnahmen eine Lösung sieht.",
                  ("BIL-M05", "BIL-M08")),
         Decision("2020-01", dt.date(2020, 5, 13),
                  "Corona-Pandemie: Präsenzveranstaltungen sind untersagt.",
