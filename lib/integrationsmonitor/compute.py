@@ -149,6 +149,12 @@ class ReportResults:
                           self.catalogue.arbeitskreise["short_title"]))
         return labels | {"Gesamt": "Gesamt"}
 
+    def responsible(self, ak_id: str | None) -> str:
+        """Who is in charge of a Steuerungsbedarf point: its AK, else the steering body."""
+        if not ak_id:
+            return self.catalogue.narrative.steering_body
+        return self.ak_labels.get(ak_id, ak_id)
+
 
 # --- the computation, one step per notebook cell ------------------------------------------------
 
@@ -200,8 +206,13 @@ def start(period: str, report_date: str, database: str, concept: str, author: st
 
 
 def results_folder(params: ReportParameters) -> Path:
-    """Where a period's outputs go: ``output_dir`` if given, else ``outputs/<period>``."""
-    return resolve(params.output_dir) if params.output_dir else outputs_dir() / params.period
+    """Where a report's outputs go (see :func:`output_folder`)."""
+    return output_folder(params.period, params.output_dir)
+
+
+def output_folder(period: str, output_dir: str = "") -> Path:
+    """``output_dir`` if given (relative to the project root), else ``outputs/<period>``."""
+    return resolve(output_dir) if output_dir else outputs_dir() / period
 
 
 def measure_status(c: Computation) -> HtmlBlock:
@@ -403,7 +414,7 @@ def load_results(period: str, output_dir: str = "") -> ReportResults:
         InputError: no results, results of another period or of another program version.
     """
     check_injected_parameters()
-    folder = resolve(output_dir) if output_dir else outputs_dir() / period
+    folder = output_folder(period, output_dir)
     path = folder / RESULTS_FILE
     if not path.exists():
         raise InputError(Problem(RESULTS_FILE, f"Ergebnis des Berichts {period} fehlt im Ordner "

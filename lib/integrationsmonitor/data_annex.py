@@ -66,8 +66,7 @@ def indicator_table(res: ReportResults) -> pd.DataFrame:
 def steering_table(res: ReportResults) -> pd.DataFrame:
     return pd.DataFrame([{
         "Nr.": p.nr, "Art": p.kind, "Gegenstand": p.subject, "Grund": p.reason,
-        "seit": p.since_label, "zuständig": res.ak_labels.get(p.ak_id, p.ak_id or "")
-        if p.ak_id else res.catalogue.narrative.steering_body,
+        "seit": p.since_label, "zuständig": res.responsible(p.ak_id),
         "Bisherige Entscheidungen": "; ".join(p.decisions), "Beschlussvorschlag": p.proposal}
         for p in res.steering], columns=["Nr.", "Art", "Gegenstand", "Grund", "seit",
                                          "zuständig", "Bisherige Entscheidungen",

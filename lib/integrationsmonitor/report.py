@@ -97,8 +97,7 @@ def _steering_body(res: ReportResults) -> str:
 def _steering_rows(res: ReportResults) -> pd.DataFrame:
     return pd.DataFrame([{
         "nr": p.nr, "kind": p.kind, "subject": p.subject, "reason": p.reason,
-        "since": p.since_label, "ak": res.ak_labels.get(p.ak_id, _steering_body(res))
-        if p.ak_id else _steering_body(res),
+        "since": p.since_label, "ak": res.responsible(p.ak_id),
         "decisions": "; ".join(p.decisions) or "–", "proposal": p.proposal}
         for p in res.steering])
 
@@ -651,11 +650,9 @@ def data_annex(res: ReportResults, output_dir: str = "") -> HtmlBlock:
     """Write the data annex (``tabellen.xlsx`` and ``daten/*.csv``) beside the report and
     link it."""
     from integrationsmonitor import data_annex as annex
-    from integrationsmonitor.compute import results_folder
-    from integrationsmonitor.params import parse_parameters
+    from integrationsmonitor.compute import output_folder
 
-    folder = results_folder(parse_parameters(res.params.as_dict() | {"output_dir": output_dir}))
-    files = annex.write(res, folder)
+    files = annex.write(res, output_folder(res.params.period, output_dir))
     csvs = "".join(f'<li><a href="{annex.CSV_FOLDER}/{p.name}">{text(p.name)}</a></li>'
                    for p in files[1:])
     return HtmlBlock(
