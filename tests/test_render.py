@@ -312,6 +312,36 @@ def test_privacy_gate_stops_a_published_small_count(tmp_path, demo_database, cap
     assert list(out.iterdir()) == []  # nothing published, no temp folder left
 
 
+def test_notebooks_sharing_a_kernel_start_from_a_clean_namespace(tmp_path, demo_database):
+    """A render session reuses its kernels across notebooks and reports; each notebook still
+    sees nothing of the one before it, counts its cells from 1, and a kernel that died is
+    replaced."""
+    from integrationsmonitor.render import RenderSession, render_period
+
+    notebooks = fixture_notebooks(tmp_path / "nb", {
+        "10_berechnung.ipynb": "leftover = 'aus der Berechnung'\nimport os\npid = os.getpid()",
+        "20_bericht.ipynb": "assert 'leftover' not in dir(), 'Namensraum nicht leer'\n"
+                            "import os\nprint(os.getpid())"})
+    out = tmp_path / "outputs"
+    with RenderSession() as session:
+        first = render_period("2019-H1", out, notebooks, session=session)
+        lane = session.lanes["report"]
+        kernel = lane.km.provisioner.process.pid
+        second = render_period("2019-H2", out, notebooks, session=session)
+        assert lane.km.provisioner.process.pid == kernel  # the same kernel served both
+        lane.km.provisioner.process.kill()
+        lane.km.provisioner.process.wait()
+        third = render_period("2020-H1", out, notebooks, session=session)
+        assert lane.km.provisioner.process.pid != kernel
+    for result in (first, second, third):
+        for executed in result.notebooks:
+            counts = [c.execution_count for c in nbformat.read(executed, as_version=4).cells
+                      if c.cell_type == "code"]
+            assert counts == list(range(1, len(counts) + 1)), (executed, counts)
+    printed = nbformat.read(second.folder / "20_bericht.ipynb", as_version=4).cells[-1]
+    assert printed.outputs[0]["text"].strip() == str(kernel)
+
+
 def test_missing_database_is_a_clear_error_before_any_notebook_runs(tmp_path, capsys):
     out = tmp_path / "outputs"
     code = main(["report", "2019-H1", "--out", str(out), "--database",

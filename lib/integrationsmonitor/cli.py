@@ -477,9 +477,7 @@ def _report(args) -> int:
                     f"{k} {v:.1f} s".replace(".", ",") for k, v in seconds.items()))
 
         if jobs == 1:
-            for period in periods:
-                done(*_render_one((period, args.out, args.notebooks, overrides, None),
-                                  on_step=lambda step, p=period: shown(p, step)))
+            _render_batch(periods, args.out, args.notebooks, overrides, shown, done)
         else:
             _render_parallel(periods, args, overrides, jobs, shown, done)
     if failed:
@@ -489,43 +487,66 @@ def _report(args) -> int:
 
 
 def _render_parallel(periods: list[str], args, overrides: dict, jobs: int, shown, done) -> None:
-    """One process per core, each importing once for all its periods ("spawn" keeps the
-    workers free of the parent's threads and sockets); steps come back through a queue."""
+    """One process per core ("spawn" keeps the workers free of the parent's threads and
+    sockets); each takes the next report from a shared queue and keeps its kernels and PDF
+    process for all the reports it renders. Steps and results come back through a queue."""
     import queue as queue_module
 
     ctx = get_context("spawn")
     with ctx.Manager() as manager, ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        steps = manager.Queue()
-        futures = [pool.submit(_render_one, (p, args.out, args.notebooks, overrides, steps))
-                   for p in periods]
-        pending = set(futures)
-        while pending:
+        todo, messages = manager.Queue(), manager.Queue()
+        for period in periods:
+            todo.put(period)
+        workers = [pool.submit(_render_worker, todo, messages, args.out, args.notebooks,
+                               overrides) for _ in range(jobs)]
+
+        def relay(message: tuple) -> None:
+            (shown if message[0] == "step" else done)(*message[1:])
+
+        while not all(w.done() for w in workers):
             try:
-                shown(*steps.get(timeout=0.2))
+                relay(messages.get(timeout=0.2))
             except queue_module.Empty:
                 pass
-            for f in [f for f in pending if f.done()]:
-                pending.discard(f)
-                done(*f.result())
-        while not steps.empty():
-            shown(*steps.get())
+        while not messages.empty():
+            relay(messages.get())
+        for worker in workers:
+            worker.result()  # a worker that crashed outside a render
 
 
-def _render_one(task: tuple, on_step=None) -> tuple[str, str, dict[str, float]]:
-    """Render one period; returns (period, message, seconds per step)."""
-    from integrationsmonitor.render import RenderError, render_period
+def _render_worker(todo, messages, out, notebooks, overrides) -> None:
+    """A render process: reports from ``todo`` until it is empty, in one render session."""
+    import queue as queue_module
 
-    period, out, notebooks, overrides, steps = task
-    if steps is not None:
-        def on_step(step: str) -> None:
-            steps.put((period, step))
-    try:
-        result = render_period(period, out_root=out, notebooks=notebooks, overrides=overrides,
-                               on_step=on_step)
-    except RenderError as exc:
-        return period, f"Fehler: {exc}", {}
-    return period, (f"{period}: {result.folder}: report.html/.pdf und anhang.html/.pdf "
-                    "geschrieben"), result.seconds
+    def periods():
+        while True:
+            try:
+                yield todo.get_nowait()
+            except queue_module.Empty:
+                return
+
+    _render_batch(periods(), out, notebooks, overrides,
+                  shown=lambda period, step: messages.put(("step", period, step)),
+                  done=lambda *result: messages.put(("done", *result)))
+
+
+def _render_batch(periods, out, notebooks, overrides: dict, shown, done) -> None:
+    """Render ``periods`` one after another in one render session (kernels and PDF process
+    started once); ``shown(period, step)`` at each step, ``done(period, message, seconds)``
+    after each report."""
+    from integrationsmonitor.render import RenderError, RenderSession, render_period
+
+    with RenderSession() as session:
+        for period in periods:
+            try:
+                result = render_period(period, out_root=out, notebooks=notebooks,
+                                       overrides=overrides, session=session,
+                                       on_step=lambda step, p=period: shown(p, step))
+            except RenderError as exc:
+                done(period, f"Fehler: {exc}", {})
+                continue
+            done(period, f"{period}: {result.folder}: report.html/.pdf und anhang.html/.pdf "
+                         "geschrieben", result.seconds)
 
 
 if __name__ == "__main__":

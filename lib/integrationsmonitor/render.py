@@ -7,6 +7,11 @@ report once and saves the results with the period's outputs; ``20_bericht`` (the
 ``30_anhang`` (its annex) read them and are published as HTML and PDF. The two published
 notebooks run side by side, and the two PDFs are laid out in two processes.
 
+Renders run in a :class:`RenderSession`: two kernels (one per document pipeline) and one PDF
+process that serve every notebook and report of the session, so that a render of all reports
+starts and imports them once per worker instead of three kernels and a PDF process per report.
+Each notebook still starts from a clean namespace (see :class:`_FreshNamespaceClient`).
+
 A failed run leaves the previous outputs untouched and raises :class:`RenderError` naming the
 notebook and the failing cell. Rendering never writes into the data basis.
 """
@@ -32,6 +37,10 @@ from urllib.parse import unquote
 import matplotlib
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
+from nbclient.util import run_sync
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.log import logger as papermill_logger
 from traitlets import default
 
 from integrationsmonitor import privacy
@@ -87,6 +96,119 @@ class IpcKernelManager(AsyncKernelManager):
         await super()._async_interrupt_kernel()
 
 
+# Run in a reused kernel before each notebook: a clean namespace, the execution counter back at
+# 1 (as in a new kernel), no figure left open. Imported modules stay: that is the saving.
+RESET_KERNEL = ("get_ipython().reset(new_session=True)\n"
+                "import sys as _sys\n"
+                "if 'matplotlib.pyplot' in _sys.modules:\n"
+                "    _sys.modules['matplotlib.pyplot'].close('all')\n"
+                "del _sys\n")
+
+
+class _FreshNamespaceClient(PapermillNotebookClient):
+    """papermill's notebook client for a kernel that outlives the notebook: the kernel starts
+    in the project folder (without papermill's process-wide ``chdir``, which is not safe in
+    threads) and every notebook begins with :data:`RESET_KERNEL`."""
+
+    async def async_start_new_kernel(self, **kwargs) -> None:
+        kwargs.setdefault("cwd", str(project_root()))
+        await super().async_start_new_kernel(**kwargs)
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        reply = await self.async_wait_for_reply(
+            kc.execute(RESET_KERNEL, silent=True, store_history=False))
+        if reply is None or reply["content"].get("status") != "ok":
+            raise RenderError("Der Kernel konnte nicht zurückgesetzt werden.")
+        return kc
+
+    start_new_kernel = run_sync(async_start_new_kernel)
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+
+class SharedKernelEngine(NBClientEngine):
+    """A papermill engine that runs the notebook in the kernel of ``km`` (started on first
+    use, left running afterwards) and closes its own connection to it."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                 stderr_file=None, start_timeout=60, execution_timeout=None,
+                                 km=None, **kwargs):
+        for unused in ("input_path", "timeout", "startup_timeout"):
+            kwargs.pop(unused, None)
+        client = _FreshNamespaceClient(
+            nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
+            kernel_name=kernel_name, log=papermill_logger, log_output=log_output,
+            stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+        try:
+            return client.execute()
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+
+
+SHARED_KERNEL_ENGINE = "integrationsmonitor-shared-kernel"
+papermill_engines.register(SHARED_KERNEL_ENGINE, SharedKernelEngine)
+
+
+class _Lane:
+    """One thread with one kernel: the notebooks of a document pipeline run here one after
+    the other (a kernel manager stays with the thread and event loop that started it)."""
+
+    def __init__(self, name: str):
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self.km: IpcKernelManager | None = None
+
+    def execute(self, notebook: Path, folder: Path, values: dict[str, str]) -> Path:
+        """Run ``notebook`` in this lane's kernel (call from the lane's thread)."""
+        if self.km is not None and not run_sync(self.km.is_alive)():
+            run_sync(self.km.cleanup_resources)()  # the kernel died: start a new one
+            self.km = None
+        if self.km is None:
+            self.km = IpcKernelManager(kernel_name="python3")
+        return _execute(notebook, folder, values, km=self.km)
+
+    def close(self) -> None:
+        def stop() -> None:
+            if self.km is not None and self.km.has_kernel:
+                run_sync(self.km.shutdown_kernel)(now=True)
+        try:
+            self.thread.submit(stop).result(timeout=30)
+        finally:
+            self.thread.shutdown(wait=True)
+
+
+class RenderSession:
+    """Kernels and a PDF process for any number of renders, closed together at the end.
+
+    Use as a context manager; :func:`render_period` makes a session of its own when it is
+    not given one. The session is for one process and one environment: a kernel keeps the
+    environment variables it was started with."""
+
+    def __init__(self):
+        self.lanes = {"report": _Lane("bericht"), "anhang": _Lane("anhang")}
+        # The annex PDF is laid out in a second process while this one lays out the report's.
+        # Started now, so that its imports overlap the first notebooks.
+        self.pdf_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"),
+                                            initializer=_warm_pdf)
+
+    def __enter__(self) -> RenderSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            for lane in self.lanes.values():
+                lane.close()
+        finally:
+            self.pdf_pool.shutdown(wait=True, cancel_futures=True)
+
+    def write_pdf_elsewhere(self, html: str, target: Path) -> None:
+        self.pdf_pool.submit(write_pdf, html, target).result()
+
+
 class RenderError(Exception):
     """A report could not be made; the message (German) names the notebook and cell."""
 
@@ -120,7 +242,8 @@ def chain_notebooks(folder: Path | None = None, kind: str = HALF_YEAR) -> list[P
 
 def render_period(period: str, out_root: Path | None = None, notebooks: Path | None = None,
                   overrides: dict[str, str] | None = None,
-                  on_step: Callable[[str], None] | None = None) -> RenderResult:
+                  on_step: Callable[[str], None] | None = None,
+                  session: RenderSession | None = None) -> RenderResult:
     """Render the report and annex of one report into ``out_root/<period>/``.
 
     Args:
@@ -130,6 +253,8 @@ def render_period(period: str, out_root: Path | None = None, notebooks: Path | N
         notebooks: the notebook folder (default ``notebooks/``).
         overrides: parameter values that replace the file's (e.g. another database).
         on_step: called with each step's German name (see STEPS) when it starts.
+        session: kernels and PDF process to use (several renders in a row); by default the
+            render opens and closes a session of its own.
 
     Raises:
         RenderError: any failure; ``out_root/<period>/`` is then as it was before.
@@ -144,6 +269,9 @@ def render_period(period: str, out_root: Path | None = None, notebooks: Path | N
     if missing:
         raise RenderError(f"Notebook {', '.join(missing)} fehlt im Ordner "
                           f"{notebooks or notebooks_dir()}")
+    if session is None:
+        with RenderSession() as own:
+            return render_period(period, out_root, notebooks, overrides, on_step, own)
     out_root.mkdir(parents=True, exist_ok=True)
     # Render beside the target so that the final move is a rename on the same file system.
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{period}-", dir=out_root))
@@ -151,43 +279,37 @@ def render_period(period: str, out_root: Path | None = None, notebooks: Path | N
     values = params.as_dict() | {"output_dir": str(tmp)}
     seconds: dict[str, float] = {}
     clock = _Clock(seconds, on_step)
-    # A second process for the annex PDF, started now so that its imports overlap the notebooks.
-    pdf_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"),
-                                   initializer=_warm_pdf)
+    report_lane, annex_lane = session.lanes["report"], session.lanes["anhang"]
     try:
         clock.step(STEPS[0])
         known = privacy.pseudonyms(params.database_path)
-        computed = _execute(nbs[0], tmp, values)
+        computed = report_lane.thread.submit(report_lane.execute, nbs[0], tmp, values).result()
         _check(known, {computed.name: privacy.notebook_texts(computed)})
         clock.stop()
-        # Each published document runs its own pipeline (notebook → HTML → privacy gate → PDF):
-        # the report's PDF is laid out in this process while the annex notebook still runs;
-        # the annex PDF goes to the second process.
-        writers = [write_pdf, lambda html, target: pdf_pool.submit(write_pdf, html,
-                                                                   target).result()]
-        with ThreadPoolExecutor(max_workers=len(PUBLISHED)) as threads:
-            runs = [threads.submit(_publish, nb, tmp, values, known, writer, clock)
-                    for nb, writer in zip(nbs[1:], writers)]
-            executed = [computed, *[r.result() for r in runs]]
+        # Each published document runs its own pipeline (notebook → HTML → privacy gate → PDF)
+        # in its lane: the report's PDF is laid out in this process while the annex notebook
+        # still runs; the annex PDF goes to the session's PDF process.
+        runs = [lane.thread.submit(_publish, lane, nb, tmp, values, known, writer, clock)
+                for lane, nb, writer in [(report_lane, nbs[1], write_pdf),
+                                         (annex_lane, nbs[2], session.write_pdf_elsewhere)]]
+        executed = [computed, *[r.result() for r in runs]]
         final = out_root / period
         _replace_folder(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    finally:
-        pdf_pool.shutdown(wait=False, cancel_futures=True)
     return RenderResult(period, final, final / "report.html", final / "report.pdf",
                         [final / p.name for p in executed], seconds)
 
 
-def _publish(notebook: Path, folder: Path, values: dict[str, str], known: set[str],
-             pdf_writer: Callable[[str, Path], None], clock: _Clock) -> Path:
+def _publish(lane: _Lane, notebook: Path, folder: Path, values: dict[str, str],
+             known: set[str], pdf_writer: Callable[[str, Path], None], clock: _Clock) -> Path:
     """One published document: run its notebook, export the HTML, pass the privacy gate,
     write HTML and PDF into ``folder``."""
     name = PUBLISHED[notebook.name]
     label = DOCUMENT_LABELS[name]
     with clock.timed(f"{label}: Notebook"):
-        executed = _execute(notebook, folder, values)
+        executed = lane.execute(notebook, folder, values)
     with clock.timed(f"{label}: HTML"):
         html = export_html(executed)
         _check(known, {executed.name: privacy.notebook_texts(executed), f"{name}.html": [html]})
@@ -237,16 +359,21 @@ def _umask() -> int:
     return mask
 
 
-def _execute(notebook: Path, folder: Path, values: dict[str, str]) -> Path:
-    """Run one notebook with papermill into ``folder``; RenderError names the failing cell."""
+def _execute(notebook: Path, folder: Path, values: dict[str, str],
+             km: AsyncKernelManager | None = None) -> Path:
+    """Run one notebook with papermill into ``folder``; RenderError names the failing cell.
+    With ``km``, the notebook runs in that (reused) kernel, else in a new one."""
     import papermill
 
     target = folder / notebook.name
+    if km is None:
+        engine = {"cwd": str(project_root()), "kernel_manager_class": IpcKernelManager}
+    else:
+        engine = {"engine_name": SHARED_KERNEL_ENGINE, "km": km}
     try:
         papermill.execute_notebook(
             str(notebook), str(target), parameters=values, kernel_name="python3",
-            cwd=str(project_root()), progress_bar=False, log_output=False,
-            kernel_manager_class=IpcKernelManager)
+            progress_bar=False, log_output=False, **engine)
     except papermill.PapermillExecutionError as exc:
         raise RenderError(
             f"Fehler im Notebook {notebook.name}, Zelle {exc.exec_count} "
