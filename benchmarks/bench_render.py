@@ -10,6 +10,10 @@ a ratio to the floor, so that it means the same on a slower or busier machine:
 - all reports with ``report --all`` (one process per core);
 - optionally (``--tests``) the README's test command, ``pytest``.
 
+Beside the wall time, the commands' CPU seconds (all their processes: kernels and PDF workers
+included) are printed: they hardly change when something else runs on the machine, and show
+whether a change saved work or only moved it between the two cores.
+
 Run with ``make bench`` or ``.venv/bin/python benchmarks/bench_render.py [--repeat N]``.
 Writes into a temp folder only.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -56,20 +61,27 @@ def floor_once(folder: Path) -> float:
     return time.perf_counter() - start
 
 
-def floor_cold(folder: Path) -> float:
-    """The floor as a command line user meets it: a fresh Python process (imports included)."""
-    start = time.perf_counter()
+def children_cpu() -> float:
+    """CPU seconds (user + system) of every finished child process so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def floor_cold(folder: Path) -> tuple[float, float]:
+    """The floor as a command line user meets it: a fresh Python process (imports included);
+    (wall seconds, CPU seconds)."""
+    start, cpu = time.perf_counter(), children_cpu()
     subprocess.run([sys.executable, __file__, "--floor-only", str(folder)], check=True)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, children_cpu() - cpu
 
 
-def report_cold(period: str, out: Path, database: Path) -> float:
-    """``integrationsmonitor report <period>`` as its own process."""
+def report_cold(period: str, out: Path, database: Path) -> tuple[float, float]:
+    """``integrationsmonitor report <period>`` as its own process; (wall, CPU seconds)."""
     exe = Path(sys.executable).with_name("integrationsmonitor")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), children_cpu()
     subprocess.run([str(exe), "report", period, "--out", str(out), "--database", str(database)],
                    check=True, capture_output=True)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, children_cpu() - cpu
 
 
 def median(values: list[float]) -> float:
@@ -105,12 +117,17 @@ def main() -> None:
         floor_once(tmp / "warmup")  # imports of the in-process figures below
         floors = [floor_once(tmp / f"floor{i}") for i in range(args.repeat)]
         warm = median(floors)
-        floor = median([floor_cold(tmp / f"cold{i}") for i in range(args.repeat)])
+        cold_floors = [floor_cold(tmp / f"cold{i}") for i in range(args.repeat)]
+        floor = median([wall for wall, _ in cold_floors])
+        floor_cpu = median([cpu for _, cpu in cold_floors])
         print(f"{'Untergrenze, eigener Prozess (wie report)':<44} {floor:7.1f} s "
-              f"(Median aus {args.repeat}; im laufenden Prozess {warm:.1f} s)")
-        cold = median([report_cold(periods[-1], tmp / f"cold-one{i}", database)
-                       for i in range(args.repeat)])
-        line(f"report {periods[-1]} (eigener Prozess)", cold, floor, TARGETS["one"])
+              f"(Median aus {args.repeat}; im laufenden Prozess {warm:.1f} s; "
+              f"CPU {floor_cpu:.1f} s)")
+        colds = [report_cold(periods[-1], tmp / f"cold-one{i}", database)
+                 for i in range(args.repeat)]
+        cpu = median([c for _, c in colds])
+        line(f"report {periods[-1]} (eigener Prozess)", median([w for w, _ in colds]), floor,
+             TARGETS["one"], f"; CPU {cpu:.1f} s = {cpu / floor_cpu:.1f}× der Untergrenze")
 
         one, steps = [], {}
         for i in range(args.repeat):
@@ -124,11 +141,13 @@ def main() -> None:
         print(f"  Schritte (Median): {detail}")
 
         jobs = os.cpu_count() or 1
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), children_cpu()
         code = cli_main(["report", "--all", "--out", str(tmp / "all"), "--database",
                          str(database), "--jobs", str(jobs)])
+        cpu = children_cpu() - cpu  # the render processes (and theirs) have ended
         line(f"alle {len(periods)} Berichte, report --all ({jobs} Prozesse)",
-             time.perf_counter() - start, floor, TARGETS["all"], f"; Exit {code}")
+             time.perf_counter() - start, floor, TARGETS["all"],
+             f"; CPU {cpu:.1f} s = {cpu / floor_cpu:.1f}× der Untergrenze; Exit {code}")
 
         if args.tests:
             start = time.perf_counter()
