@@ -210,8 +210,43 @@ def test_kreistag_report_2019_covers_both_half_years_and_the_years_decisions(ren
 @pytest.mark.parametrize("period", ["2018", "2019", "2020", "2018-2021"])
 def test_reports_to_the_kreistag_carry_no_internal_terms(rendered, period):
     _, flat = _pdf_text(rendered / period / "report.pdf")
-    for term in ("Commit", ".duckdb", "SHA-256", "Pseudonym", "ergebnis.pkl"):
+    for term in ("Commit", ".duckdb", "SHA-256", "Pseudonym", "ergebnis.pkl", "Pp."):
         assert term not in flat, term
+
+
+ID = r"\b[A-Z]{3}-[IMZ]\d+\b"
+
+
+def bare_ids(html: str) -> list[str]:
+    """IDs of indicators, measures or goals that stand without words in running text: not in
+    an ID column of a table (its neighbour cell has the words), not followed by "(" with the
+    name or by ":", not in parentheses after the words ("Schulbesuch (BIL-I3)") and not
+    followed by the title."""
+    html = re.sub(r'<td class="col-(?:id|measure_id|goal|decision_id)[^"]*">[^<]*</td>', "",
+                  html)
+    plain = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    out = []
+    for m in re.finditer(ID, plain):
+        after, before = plain[m.end():m.end() + 2], plain[:m.start()]
+        named = after.startswith((" (", ":")) or re.match(r" [A-ZÄÖÜ]", after)
+        in_parens = before.count("(") > before.count(")")
+        if not (named or in_parens):
+            out.append(plain[max(0, m.start() - 30):m.end() + 30])
+    return out
+
+
+def test_bare_id_finder_finds_ids_without_words():
+    assert bare_ids("<p>besser bewertet: BIL-I1, BIL-I4; schlechter: BIL-I5.</p>") != []
+    assert len(bare_ids("<p>besser: BIL-I1, BIL-I4.</p>")) == 2
+    assert bare_ids("<p>besser: BIL-I1 (Abstand beim Kitabesuch); Schulbesuch (BIL-I3)</p>"
+                    '<table><tr><td class="col-id">SPR-M03</td><td>Transparenz</td></tr>'
+                    "</table><h4>SPR-I1: Erwachsene</h4>") == []
+
+
+@pytest.mark.parametrize("period", ["2018", "2019", "2020", "2018-2021"])
+def test_reports_to_the_kreistag_name_every_indicator_and_measure_in_words(rendered, period):
+    html = (rendered / period / "report.html").read_text(encoding="utf-8")
+    assert bare_ids(html) == []
 
 
 def test_final_report_names_every_indicator_with_its_achievement(rendered):

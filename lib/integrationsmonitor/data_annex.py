@@ -143,7 +143,8 @@ def rate_history_table(res: ReportResults) -> pd.DataFrame:
 def decision_table(res: ReportResults) -> pd.DataFrame:
     d = res.decisions
     return pd.DataFrame({"Nr.": d["decision_id"], "Datum": d["decided_on"],
-                         "Anlass": d["reason"], "Entscheidung": d["decision"],
+                         "Anlass": d["reason"].map(res.explain_ids),
+                         "Entscheidung": d["decision"].map(res.explain_ids),
                          "Hinweis": ["neu in diesem Halbjahr" if n else None
                                      for n in d["in_period"]],
                          "Betroffene Maßnahmen": d["measure_ids"].replace("", "alle")})

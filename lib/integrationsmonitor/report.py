@@ -173,9 +173,9 @@ def indicator_overview(res: ReportResults) -> HtmlBlock:
         "id": a.indicator.id, "title": text(a.indicator.title) + (
             "" if a.indicator.unit in ("Anteil", "Prozentpunkte")
             else " " + in_column(f"({text(a.indicator.unit)})", "Einheit")),
-        "current": a.indicator.format(a.current, short=True),
-        "expected": a.indicator.format(a.verdict.expected, short=True),
-        "target": text(a.indicator.format(a.indicator.target, short=True))
+        "current": _table_value(res, a.indicator, a.current),
+        "expected": _table_value(res, a.indicator, a.verdict.expected),
+        "target": text(_table_value(res, a.indicator, a.indicator.target))
         + (" " + in_column("(halten)", "Zielart") if a.indicator.target_kind == "halten"
            else ""),
         "verdict": a.verdict, "proposal": not a.indicator.adopted_by(end)}
@@ -191,9 +191,18 @@ def indicator_overview(res: ReportResults) -> HtmlBlock:
                f"{fmt.date(res.catalogue.term_end)}", css_class="indicators",
         numeric=["current", "expected", "target"], sheet="indikatoren",
         sheet_columns={"target": "Zielwert"},
-        legend=f"{text(RULE_TEXT)} Zielpfad: erwarteter Wert am Stichtag. Pp.: Prozentpunkte. "
-               f"* Zielwert noch nicht beschlossen (Vorschlag). Verlauf jedes Indikators: "
+        legend=f"{text(RULE_TEXT)} Zielpfad: erwarteter Wert am Stichtag. "
+               + ("Pp.: Prozentpunkte. " if res.report.kind == HALF_YEAR else "")
+               + f"* Zielwert noch nicht beschlossen (Vorschlag). Verlauf jedes Indikators: "
                f"{_annex('indikatoren')}.")
+
+
+def _table_value(res: ReportResults, ind, value: float | None) -> str:
+    """A value in a table cell: short ("4,0 Pp."); the reports to the Kreistag write
+    "Prozentpunkte" out (their readers do not meet the abbreviation elsewhere)."""
+    if ind.unit == "Prozentpunkte" and res.report.kind != HALF_YEAR:
+        return ind.format(value)
+    return ind.format(value, short=True)
 
 
 def _total_rate(res: ReportResults, period_id: str | None = None) -> float | None:
@@ -336,7 +345,7 @@ def since_last_report(res: ReportResults) -> HtmlBlock:
         parts.append(table(new, [
             ("decision_id", "Nr.", lambda r: text(r["decision_id"])),
             ("decided_on", "Datum", lambda r: fmt.date(r["decided_on"])),
-            ("decision", "Entscheidung", lambda r: text(r["decision"])),
+            ("decision", "Entscheidung", lambda r: text(res.explain_ids(r["decision"]))),
             ("measure_ids", "Betroffene Maßnahmen", lambda r: text(r["measure_ids"]) or "alle"),
         ], caption=f"Neue Steuerungsentscheidungen im {res.period.label}",
             sheet="entscheidungen", part="neu im Halbjahr"))
@@ -421,8 +430,9 @@ def steering_decisions(res: ReportResults) -> HtmlBlock:
     return table(d, [
         ("decision_id", "Nr.", lambda r: text(r["decision_id"])),
         ("decided_on", "Datum", lambda r: fmt.date(r["decided_on"])),
-        ("reason", "Anlass / geänderte Rahmenbedingung", lambda r: text(r["reason"])),
-        ("decision", "Entscheidung", lambda r: text(r["decision"]) + (
+        ("reason", "Anlass / geänderte Rahmenbedingung",
+         lambda r: text(res.explain_ids(r["reason"]))),
+        ("decision", "Entscheidung", lambda r: text(res.explain_ids(r["decision"])) + (
             " " + in_column('<span class="tag">neu in diesem Halbjahr</span>', "Hinweis")
             if r["in_period"] else "")),
         ("measure_ids", "Betroffene Maßnahmen", lambda r: text(r["measure_ids"]) or "alle"),
@@ -610,8 +620,9 @@ def case_tables(res: ReportResults) -> HtmlBlock:
     if tr is not None:
         parts.append(protected_table(
             tr.display, tr.title, "vorher \\ nachher",
-            LEGEND + " Personen über das Pseudonym verfolgt; „nicht im Bestand“: vorher "
-            "noch nicht / nachher nicht mehr im Leistungsbezug.",
+            LEGEND + " Personen über ihr Pseudonym (eine Kennung statt des Namens, siehe "
+            f"{_annex('herkunft')}) von Stichtag zu Stichtag verfolgt; „nicht im Bestand“: "
+            "vorher noch nicht / nachher nicht mehr im Leistungsbezug.",
             sheet="fallzahlen_uebergaenge",
             sheet_columns=["Merkmal", *map(str, tr.display.columns)]))
     return join(parts)
@@ -642,9 +653,31 @@ def _signed(value: float) -> str:
     return "±0" if value == 0 else ("+" if value > 0 else "−") + fmt.number(abs(value))
 
 
+PROVENANCE_TERMS = (
+    ("Prüfsumme (SHA-256)", "der digitale Fingerabdruck einer Datei: dieselbe Datei ergibt "
+     "immer dieselbe Prüfsumme, jede Änderung eine andere. So lässt sich nachprüfen, dass der "
+     "Bericht genau aus den genannten Dateien entstanden ist."),
+    ("Datenbasis", "die Datenbankdatei (Format DuckDB, Endung .duckdb), in der die "
+     "Statusbögen, die Steuerungsentscheidungen und die Personen-Extrakte zusammengeführt "
+     "sind."),
+    ("Pseudonym", "eine Kennung, die beim Einlesen mit einem geheimen Schlüssel aus den "
+     "Personendaten gebildet wird. Mit ihr lassen sich Personen über die Stichtage und "
+     "zwischen Sozialamt und Jobcenter zählen; Namen enthält die Datenbasis nicht, und ohne "
+     "den Schlüssel führt kein Weg vom Pseudonym zur Person."),
+    ("Programmversion, Commit", "die Version des Programms, das den Bericht erstellt hat; "
+     "„Commit“ ist die Kennung dieses Programmstands in der Versionsverwaltung (git)."),
+)
+
+
 def provenance(res: ReportResults) -> HtmlBlock:
-    """Where the report comes from: period, parameters hash, input hashes, code version."""
+    """Where the report comes from: period, parameters hash, input hashes, code version –
+    a technical record for checking, its terms explained in plain German first."""
     pv = res.provenance
+    terms = "".join(f"<dt>{text(k)}</dt><dd>{text(v)}</dd>" for k, v in PROVENANCE_TERMS)
+    intro = ('<p class="technical-note">Technischer Nachweis für die Nachprüfung durch die '
+             "Verwaltung: aus welchen Dateien und mit welchem Programmstand dieser Bericht "
+             "entstanden ist. Für das Verständnis des Berichts wird er nicht gebraucht. Die "
+             f'Begriffe:</p><dl class="terms">{terms}</dl>')
     rows = [("Bericht", f"{res.report.title} ({res.report.span})"),
             ("Parameter (SHA-256)", pv.params_sha256),
             ("Konzeptkatalog", f"{pv.catalogue_file} (SHA-256 {pv.catalogue_sha256})"),
@@ -663,7 +696,7 @@ def provenance(res: ReportResults) -> HtmlBlock:
         ("sha256", "SHA-256", lambda r: f"<code>{text(r['SHA-256'])}</code>"),
         ("imported_at", "importiert", lambda r: fmt.date(r["importiert"])),
     ], caption="Eingangsdateien", css_class="compact provenance-inputs", sheet="eingangsdateien")
-    return HtmlBlock(f'<dl class="facts provenance">{facts}</dl>') + inputs
+    return HtmlBlock(f'{intro}<dl class="facts provenance">{facts}</dl>') + inputs
 
 
 
@@ -765,8 +798,8 @@ def key_messages(res: ReportResults) -> list[str]:
                  and a.verdict.severity > before_v[a.indicator.id].severity]
         if better or worse:
             out.append(f"Seit dem {res.previous.label} besser bewertet: "
-                       f"{', '.join(better) or 'keiner'}; schlechter: "
-                       f"{', '.join(worse) or 'keiner'}.")
+                       f"{res.names_of(better) or 'keiner'}; schlechter: "
+                       f"{res.names_of(worse) or 'keiner'}.")
     if res.cases is not None:
         t, days = res.cases.by_rechtskreis, res.cases.days
         compare = days.previous or days.baseline
@@ -875,8 +908,8 @@ def report_decisions(res: ReportResults) -> HtmlBlock:
     return table(d, [
         ("decision_id", "Nr.", lambda r: text(r["decision_id"])),
         ("decided_on", "Datum", lambda r: fmt.date(r["decided_on"])),
-        ("decision", "Entscheidung", lambda r: text(r["decision"])),
-        ("reason", "Anlass", lambda r: text(r["reason"])),
+        ("decision", "Entscheidung", lambda r: text(res.explain_ids(r["decision"]))),
+        ("reason", "Anlass", lambda r: text(res.explain_ids(r["reason"]))),
     ], caption=f"Entscheidungen der {body} {res.report.span}", sheet="entscheidungen",
         part="im Berichtszeitraum")
 
@@ -902,21 +935,24 @@ def kreistag_requests(res: ReportResults) -> HtmlBlock:
     blocked = res.view[res.view["blocked"]]
     if len(blocked):
         items.append(f"zur Kenntnis zu nehmen, dass "
-                     f"{fmt.count(len(blocked), 'Maßnahme', 'Maßnahmen')} "
-                     f"({', '.join(blocked['measure_id'])}) wegen fehlender Mittel ausgesetzt "
-                     f"{fmt.agree(len(blocked), 'ist', 'sind')}, und über die Bereitstellung "
-                     "von Mitteln oder die Unterstützung von Förderanträgen zu beraten")
+                     f"{fmt.count(len(blocked), 'Maßnahme', 'Maßnahmen')} wegen fehlender "
+                     f"Mittel ausgesetzt {fmt.agree(len(blocked), 'ist', 'sind')}, und über "
+                     "die Bereitstellung von Mitteln oder die Unterstützung von Förderanträgen "
+                     f"zu beraten: {res.names_of(blocked['measure_id'])}")
     proposed = [a.indicator.id for a in res.assessments
                 if not a.indicator.adopted_by(res.period.end)]
     if proposed:
-        items.append(f"zur Kenntnis zu nehmen, dass die Zielwerte von {', '.join(proposed)} "
-                     f"noch nicht beschlossen sind (zuständig: {_steering_body(res)})")
+        items.append(f"zur Kenntnis zu nehmen, dass "
+                     f"{'der Zielwert' if len(proposed) == 1 else 'die Zielwerte'} von "
+                     f"{res.names_of(proposed)} noch nicht beschlossen "
+                     f"{fmt.agree(len(proposed), 'ist', 'sind')} "
+                     f"(zuständig: {_steering_body(res)})")
     far = [a.indicator.id for a in res.assessments
            if a.verdict.code in ("deutlich_hinter_zielpfad", "verschlechtert",
                                  "nicht_erreicht", "nicht_gehalten")]
     if far:
-        items.append(f"die Entwicklung der Indikatoren {', '.join(far)} zu beachten, die "
-                     "deutlich hinter ihrem Ziel liegen")
+        items.append(f"die Entwicklung der Indikatoren zu beachten, die deutlich hinter "
+                     f"ihrem Ziel liegen: {res.names_of(far)}")
     lis = "".join(f"<li>{text(i)}</li>" for i in items)
     return HtmlBlock(f"<p>Der {text(body)} wird gebeten,</p><ol class=\"requests\">{lis}</ol>")
 
@@ -991,24 +1027,23 @@ def recommendations(res: ReportResults) -> HtmlBlock:
                                                                "nicht_gehalten")]
     if missed:
         items.append("Nicht erreichte Ziele fortschreiben oder begründet aufgeben: " + "; ".join(
-            f"{a.indicator.id} {a.indicator.title}"
-            + (f" ({fmt.percent(a.verdict.share_of_way, 0)} des Weges)"
+            res.name_of(a.indicator.id)
+            + (f": {fmt.percent(a.verdict.share_of_way, 0)} des Weges"
                if a.verdict.share_of_way is not None else "") for a in missed) + ".")
     never = res.view[res.view["status"].isin(["nicht_begonnen", "in_planung"])]
     if len(never):
         items.append(f"{fmt.count(len(never), 'Maßnahme', 'Maßnahmen')} "
-                     f"({', '.join(never['measure_id'])}) "
                      f"{fmt.agree(len(never), 'kam', 'kamen')} über die Planung nicht hinaus: "
-                     "Bedarf und Träger neu prüfen, bevor sie in ein Folgekonzept übernommen "
-                     "werden.")
+                     f"{res.names_of(never['measure_id'])}. Bedarf und Träger neu prüfen, "
+                     "bevor sie in ein Folgekonzept übernommen werden.")
     blocked = res.view[res.view["blocked"] | res.view["funding_dependent"]
                        & ~res.view["group"].eq("umgesetzt")]
     if len(blocked):
-        ids = ", ".join(blocked["measure_id"])
+        ids = res.names_of(blocked["measure_id"])
         items.append(f"Die Finanzierung vor der Aufnahme klären: "
-                     f"{fmt.count(len(blocked), 'Maßnahme', 'Maßnahmen')} ({ids}) "
+                     f"{fmt.count(len(blocked), 'Maßnahme', 'Maßnahmen')} "
                      f"{fmt.agree(len(blocked), 'hängt', 'hängen')} von Mitteln Dritter ab "
-                     f"und {fmt.agree(len(blocked), 'ist', 'sind')} nicht umgesetzt.")
+                     f"und {fmt.agree(len(blocked), 'ist', 'sind')} nicht umgesetzt: {ids}.")
     lasting = res.view[res.view["status"] == "daueraufgabe"]
     if len(lasting):
         items.append(f"{fmt.count(len(lasting), 'Daueraufgabe', 'Daueraufgaben')} "
@@ -1016,7 +1051,7 @@ def recommendations(res: ReportResults) -> HtmlBlock:
     grey = [a for a in res.assessments if a.verdict.code == "nicht_bewertbar"]
     if grey:
         items.append("Nicht bewertbare Ziele klären: " + "; ".join(
-            f"{a.indicator.id} ({a.verdict.reason.rstrip('.')})" for a in grey) + ".")
+            f"{res.name_of(a.indicator.id)}: {a.verdict.reason.rstrip('.')}" for a in grey) + ".")
     lis = "".join(f"<li>{text(i)}</li>" for i in items) or "<li>keine</li>"
     return own_text(res, "empfehlungen") + HtmlBlock(
         f'<p>Aus den Daten abgeleitet (feste Regeln):</p><ol class="recommendations">{lis}</ol>')
