@@ -207,6 +207,45 @@ def test_kreistag_report_2019_covers_both_half_years_and_the_years_decisions(ren
     assert "Der Kreistag wird gebeten" in html
 
 
+def test_kreistag_report_2019_shows_case_figures_and_indicators_of_both_half_years(
+        rendered, demo_database):
+    """Expected values by plain SQL over the demo data basis, not through the package."""
+    import duckdb
+
+    from tests.html_tables import tables_of
+
+    con = duckdb.connect(str(demo_database), read_only=True)
+
+    def persons(day: str, code: str) -> int:
+        return con.execute("SELECT count(*) FROM person_stichtag WHERE stichtag = ? "
+                           "AND rechtskreis = ?", [day, code]).fetchone()[0]
+
+    def german(n: int, signed: bool = False) -> str:
+        text = f"{abs(n):,}".replace(",", ".")
+        return (("+" if n > 0 else "−" if n < 0 else "±") + text) if signed else text
+
+    done, base = con.execute(
+        "SELECT count(*) FILTER (WHERE status IN ('umgesetzt', 'daueraufgabe')), "
+        "count(*) FILTER (WHERE status NOT IN ('entfallen', 'keine_loesung')) "
+        "FROM measure_status WHERE period = '2019-H1'").fetchone()
+    html = (rendered / "2019" / "report.html").read_text(encoding="utf-8")
+    tables = {t.sheet: t for t in tables_of(html)}
+    year = tables["fallzahlen_jahr"]
+    assert [h for h, _ in year.header] == [
+        "Merkmal", "31.12.2018 (Vorjahresende)", "30.06.2019 (Jahresmitte)",
+        "31.12.2019 (Jahresende)", "Veränderung im Jahr"]
+    rows = {r[0].text: [c.text for c in r[1:]] for r in year.rows}
+    for label, code in [("AsylbLG", "asylblg"), ("SGB II", "sgb2")]:
+        counts = [persons(d, code) for d in ("2018-12-31", "2019-06-30", "2019-12-31")]
+        assert rows[label] == [*map(german, counts), german(counts[2] - counts[0], True)]
+    indicators = {r[0].text: r for r in tables["indikatoren"].rows}
+    header = [h for h, _ in tables["indikatoren"].header]
+    mid = header.index("Wert 30.06.2019")
+    share = f"{100 * done / base:.1f}".replace(".", ",")
+    assert indicators["UMS-I0"][mid].text == f"{share} %"
+    con.close()
+
+
 @pytest.mark.parametrize("period", ["2018", "2019", "2020", "2018-2021"])
 def test_reports_to_the_kreistag_carry_no_internal_terms(rendered, period):
     _, flat = _pdf_text(rendered / period / "report.pdf")

@@ -27,7 +27,7 @@ from integrationsmonitor import formatting as fmt
 from integrationsmonitor.compute import PublishedTable, ReportResults
 from integrationsmonitor.disclosure import LEGEND
 from integrationsmonitor.html import CHANGE_SYMBOLS
-from integrationsmonitor.periods import FINAL
+from integrationsmonitor.periods import ANNUAL, FINAL
 from integrationsmonitor.workbook import neutralise_csv, safe_text
 
 WORKBOOK = "tabellen.xlsx"
@@ -40,6 +40,7 @@ def indicator_table(res: ReportResults) -> pd.DataFrame:
     """One row per indicator: definition, baseline, value, target, Zielpfad and the verdict
     (and the verdict of the report compared with)."""
     before = {b.indicator.id: b.verdict.headline for b in res.previous_assessments}
+    mid = mid_year(res)
     rows = []
     for a in res.assessments:
         ind, v = a.indicator, a.verdict
@@ -63,9 +64,43 @@ def indicator_table(res: ReportResults) -> pd.DataFrame:
             "Zielwert": num(ind.target), "Zieldatum": ind.target_date,
             "Zielpfad": num(v.expected), "Bewertung": v.headline,
             "Begründung": v.reason, "Bewertung Vorbericht": before.get(ind.id),
+            **({"Wert Jahresmitte": num(a.series.get(mid.stichtag))} if mid else {}),
             "Zielwert beschlossen": "ja" if ind.adopted_by(res.period.end) else "nein (Vorschlag)",
         })
     return pd.DataFrame(rows)
+
+
+def mid_year(res: ReportResults):
+    """The first half-year of an annual report that covers two (its Stichtag is mid-year),
+    else None."""
+    halves = res.report.half_years
+    return halves[0] if res.report.kind == ANNUAL and len(halves) == 2 else None
+
+
+def year_case_days(res: ReportResults) -> list[dt.date]:
+    """The Stichtage of an annual report's case figures: the year's start (the Stichtag of
+    the report compared with, else the baseline), mid-year and the year's end – those with
+    extracts."""
+    days = res.cases.days
+    start = res.previous.stichtag if res.previous is not None else days.baseline
+    mid = mid_year(res)
+    wanted = [start, mid.stichtag if mid else None, days.current]
+    return list(dict.fromkeys(d for d in wanted if d is not None and d in days.series))
+
+
+def year_case_table(res: ReportResults) -> PublishedTable:
+    """Persons by Rechtskreis at the Stichtage of an annual report."""
+    t, days = res.cases.by_rechtskreis, year_case_days(res)
+    return PublishedTable(f"{t.title} im Jahresverlauf", t.display[days], t.published[days],
+                          t.note)
+
+
+def year_change(res: ReportResults) -> dict[str, tuple[dt.date, dt.date]]:
+    """The change column of the annual case table: over the year, or (first year of the term,
+    nothing to compare with) since the baseline."""
+    days = year_case_days(res)
+    name = "Veränderung im Jahr" if res.previous is not None else "Veränderung seit der Basis"
+    return {name: (days[-1], days[0])} if len(days) > 1 else {}
 
 
 def steering_table(res: ReportResults) -> pd.DataFrame:
@@ -216,6 +251,9 @@ def tables(res: ReportResults) -> dict[str, tuple[str, pd.DataFrame]]:
     if res.cases is not None:
         for key, t in res.cases.dimensions.items():
             out[f"fallzahlen_{key}"] = (t.title, published_counts(t, case_changes(res)))
+        if res.report.kind == ANNUAL:
+            t = year_case_table(res)
+            out["fallzahlen_jahr"] = (t.title, published_counts(t, year_change(res)))
         out["fallzahlen_vg_rechtskreis"] = (res.cases.vg_by_rechtskreis.title,
                                             published_counts(res.cases.vg_by_rechtskreis))
         if res.cases.transitions is not None:

@@ -25,7 +25,7 @@ from integrationsmonitor.html import (
     table,
     text,
 )
-from integrationsmonitor.periods import FINAL, HALF_YEAR
+from integrationsmonitor.periods import ANNUAL, FINAL, HALF_YEAR
 from integrationsmonitor.progress import decimal_year
 from integrationsmonitor.steering import RULES
 from integrationsmonitor.verdict import RULE_TEXT, baseline_time
@@ -167,12 +167,17 @@ def verdict_badge(verdict) -> str:
 
 def indicator_overview(res: ReportResults) -> HtmlBlock:
     """All indicators with their one verdict at the period's Stichtag."""
+    from integrationsmonitor.data_annex import mid_year
+
     end = res.period.end
     own = own_text(res, "indikatoren")
+    mid = mid_year(res)
     rows = pd.DataFrame([{
         "id": a.indicator.id, "title": text(a.indicator.title) + (
-            "" if a.indicator.unit in ("Anteil", "Prozentpunkte")
+            "" if a.indicator.unit == "Anteil"
+            or (a.indicator.unit == "Prozentpunkte" and not _points_in_title(res, a.indicator))
             else " " + in_column(f"({text(a.indicator.unit)})", "Einheit")),
+        "mid": _table_value(res, a.indicator, _value_at(a, mid)),
         "current": _table_value(res, a.indicator, a.current),
         "expected": _table_value(res, a.indicator, a.verdict.expected),
         "target": text(_table_value(res, a.indicator, a.indicator.target))
@@ -183,25 +188,42 @@ def indicator_overview(res: ReportResults) -> HtmlBlock:
     return own + table(rows, [
         ("id", "ID", lambda r: text(r["id"])),
         ("text", "Indikator", lambda r: r["title"]),
-        ("current", "Wert", lambda r: text(r["current"])),
+        *([("mid", f"Wert {fmt.date(mid.stichtag)}", lambda r: text(r["mid"]))] if mid else []),
+        ("current", f"Wert {fmt.date(res.period.stichtag)}" if mid else "Wert",
+         lambda r: text(r["current"])),
         ("expected", "Zielpfad", lambda r: text(r["expected"])),
         ("target", "Ziel", lambda r: r["target"] + (footnote_mark() if r["proposal"] else "")),
         ("verdict", "Bewertung", lambda r: verdict_badge(r["verdict"])),
     ], caption=f"Indikatoren am {fmt.date(res.period.stichtag)} im Vergleich zu den Zielen bis "
-               f"{fmt.date(res.catalogue.term_end)}", css_class="indicators",
-        numeric=["current", "expected", "target"], sheet="indikatoren",
-        sheet_columns={"target": "Zielwert"},
+               f"{fmt.date(res.catalogue.term_end)}",
+        css_class="indicators with-mid" if mid else "indicators",
+        numeric=["mid", "current", "expected", "target"], sheet="indikatoren",
+        sheet_columns={"target": "Zielwert", "mid": "Wert Jahresmitte", "current": "Wert"},
         legend=f"{text(RULE_TEXT)} Zielpfad: erwarteter Wert am Stichtag. "
                + ("Pp.: Prozentpunkte. " if res.report.kind == HALF_YEAR else "")
                + f"* Zielwert noch nicht beschlossen (Vorschlag). Verlauf jedes Indikators: "
                f"{_annex('indikatoren')}.")
 
 
+def _value_at(a, period) -> float | None:
+    """An indicator's published value at the Stichtag of a half-year (None: none, or no
+    half-year)."""
+    if period is None:
+        return None
+    value = a.series.get(period.stichtag)
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _points_in_title(res: ReportResults, ind) -> bool:
+    """The reports to the Kreistag use no "Pp.": the unit "Prozentpunkte" stands written out
+    beside the title, the cells hold the number (as for counts)."""
+    return ind.unit == "Prozentpunkte" and res.report.kind != HALF_YEAR
+
+
 def _table_value(res: ReportResults, ind, value: float | None) -> str:
-    """A value in a table cell: short ("4,0 Pp."); the reports to the Kreistag write
-    "Prozentpunkte" out (their readers do not meet the abbreviation elsewhere)."""
-    if ind.unit == "Prozentpunkte" and res.report.kind != HALF_YEAR:
-        return ind.format(value)
+    """A value in a table cell: short ("4,0 Pp.", "12,5 %", "17")."""
+    if _points_in_title(res, ind) and value is not None and not pd.isna(value):
+        return fmt.number(value * 100, 1)
     return ind.format(value, short=True)
 
 
@@ -377,6 +399,8 @@ def case_key_figures(res: ReportResults) -> HtmlBlock:
     by Rechtskreis); every other case table is in the annex."""
     if res.cases is None:
         return _no_case_data(res)
+    if res.report.kind == ANNUAL:
+        return _year_case_figures(res)
     days, t = res.cases.days, res.cases.by_rechtskreis
     shown, pub = t.display, t.published
     cur, base = days.current, days.baseline
@@ -395,6 +419,44 @@ def case_key_figures(res: ReportResults) -> HtmlBlock:
         "Personen nach Rechtskreis je Stichtag seit der Basis (Datenbasis AsylbLG und SGB II)")
     return join([own_text(res, "fallzahlen"), HtmlBlock(lead), chart,
                  _case_table(res.cases.dimensions["rechtskreis"], res, "rechtskreis")])
+
+
+def _year_case_figures(res: ReportResults) -> HtmlBlock:
+    """The annual report's case figures: persons by Rechtskreis at the year's start, mid-year
+    and end, with the change over the year (chart since the baseline)."""
+    from integrationsmonitor.data_annex import year_case_days, year_case_table, year_change
+
+    t, days = year_case_table(res), year_case_days(res)
+    shown, pub = t.display, t.published
+    start, end = days[0], days[-1]
+    role = {start: "Vorjahresende" if res.previous is not None else "Basis", end: "Jahresende"}
+    if len(days) == 3:
+        role[days[1]] = "Jahresmitte"
+    lead = (f'<p class="lead">Am {fmt.date(end)} erhielten <strong>{shown.at["Gesamt", end]} '
+            f"Personen</strong> aus der Zielgruppe Leistungen: {shown.at['AsylbLG', end]} nach "
+            f"dem AsylbLG (Sozialamt) und {shown.at['SGB II', end]} nach dem SGB II "
+            "(Jobcenter). " + "".join(
+                f"Am {fmt.date(d)} ({role[d]}) waren es {shown.at['Gesamt', d]}. "
+                for d in days[:-1][::-1])
+            + "".join(f"{name}: {_signed(pub.at['Gesamt', end] - pub.at['Gesamt', start])} "
+                      "Personen. " for name in year_change(res))
+            + f"Alle weiteren Tabellen: {_annex('fallzahlen')}.</p>")
+    chart_data = res.cases.by_rechtskreis.published.drop(index="Gesamt")
+    chart_data.columns = [fmt.date(c) for c in chart_data.columns]
+    chart = figure(charts.stacked_counts(
+        chart_data, [charts.OKABE_ITO["orange"], charts.OKABE_ITO["blue"]], "Personen"),
+        "Säulendiagramm: Personen nach Rechtskreis je Stichtag",
+        "Personen nach Rechtskreis je Stichtag seit der Basis (Datenbasis AsylbLG und SGB II)")
+    display = shown.copy()
+    display.columns = [f"{fmt.date(d)} ({role[d]})" for d in days]
+    extra = pd.DataFrame(index=display.index)
+    for name, (later, earlier) in year_change(res).items():
+        extra[name] = t.change(later, earlier).map(_signed)
+    table_html = protected_table(display, t.title, "Merkmal", LEGEND, extra,
+                                 sheet="fallzahlen_jahr",
+                                 sheet_columns=["Merkmal", *map(fmt.date, days),
+                                                *extra.columns])
+    return join([own_text(res, "fallzahlen"), HtmlBlock(lead), chart, table_html])
 
 
 def _no_case_data(res: ReportResults) -> HtmlBlock:
