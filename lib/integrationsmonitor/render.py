@@ -34,7 +34,7 @@ import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-from integrationsmonitor import privacy
+from integrationsmonitor import hyphenation, privacy
 from integrationsmonitor.errors import InputError, Problem, file_label
 from integrationsmonitor.params import ReportParameters, params_file, read_params_file
 from integrationsmonitor.paths import PACKAGE_DIR, notebooks_dir, outputs_dir, project_root
@@ -437,6 +437,9 @@ def print_html(html: str) -> str:
     # Links to files beside the report (the data annex) stay in the HTML only: WeasyPrint would
     # write them as absolute file URLs of the temporary folder into the PDF.
     html = _unbreakable_ids(FILE_LINK.sub("<a>", html))
+    # Table cells break only where German allows it (see hyphenation: pyphen alone would
+    # print "Forts-chritt").
+    html = hyphenation.table_cells_hyphenated(html)
     return html.replace("</head>", f"<style>\n{print_css}</style>\n</head>", 1)
 
 
