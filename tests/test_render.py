@@ -163,6 +163,50 @@ def test_rerun_elsewhere_gives_byte_identical_published_files(rendered, tmp_path
         assert sha256(tmp_path / period / name) == sha256(rendered / period / name), name
 
 
+# Every word of a header cell that the browser split over two lines (one client rectangle per
+# line it occupies). A break after the hyphen of a compound ("Enkenbach-|Alsenborn") is a
+# break between words.
+SPLIT_HEADER_WORDS = """() => {
+  const out = [];
+  for (const th of document.querySelectorAll('th')) {
+    const walk = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+    for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+      for (const m of node.data.matchAll(/[^\\s\\-]+/g)) {
+        const r = document.createRange();
+        r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+        if (lines.size > 1) out.push(m[0]);
+      }
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+@pytest.mark.parametrize("width", [1366, 600])
+def test_table_headers_never_break_inside_a_word_on_screen(rendered, width):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        split = {}
+        for period in ("2021-H1", "2019"):
+            for name in ("report", "anhang"):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.goto((rendered / period / f"{name}.html").resolve().as_uri(),
+                          wait_until="load")
+                words = page.evaluate(SPLIT_HEADER_WORDS)
+                if words:
+                    split[f"{period}/{name}"] = sorted(set(words))
+                page.close()
+        browser.close()
+    assert split == {}
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 @pytest.mark.parametrize("period", ["2018-H2", "2018-2021"])

@@ -120,8 +120,9 @@ def table(rows: pd.DataFrame, columns: Sequence[Column], caption: str | None = N
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     leg = f'<p class="legend">{legend}</p>' if legend else ""
-    return HtmlBlock(f'<table class="report-table {css_class}"{sheet_attrs(sheet, part)}>{cap}'
-                     f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>{leg}')
+    return HtmlBlock(f'<div class="table-scroll"><table class="report-table {css_class}"'
+                     f'{sheet_attrs(sheet, part)}>{cap}<thead><tr>{head}</tr></thead>'
+                     f'<tbody>{"".join(body)}</tbody></table></div>{leg}')
 
 
 def note(message: str, kind: str = "info") -> HtmlBlock:
@@ -161,6 +162,6 @@ def protected_table(display: pd.DataFrame, caption: str, row_header: str,
         cells += "".join(f'<td class="num">{escape(v)}</td>' for v in extra.loc[label])
         body.append(f'<tr><th scope="row">{escape(str(label))}</th>{cells}</tr>')
     leg = f'<p class="legend">{escape(legend)}</p>' if legend else ""
-    return HtmlBlock(f'<table class="report-table sdc totals-last"{sheet_attrs(sheet)}>'
-                     f'<caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
-                     f"</table>{leg}")
+    return HtmlBlock(f'<div class="table-scroll"><table class="report-table sdc totals-last"'
+                     f'{sheet_attrs(sheet)}><caption>{escape(caption)}</caption><thead><tr>'
+                     f'{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>{leg}')
