@@ -1,76 +1,70 @@
-"""German hyphenation for the printed tables: soft hyphens only where a word may break.
+"""German hyphenation for the PDFs: words break correctly or not at all ("Fort-schritt", never
+"Forts-chritt").
 
 WeasyPrint hyphenates ``hyphens: auto`` text with pyphen, whose German patterns
-(``hyph_de_DE.dic``) are a list of compounds made for libhyphen's two-level COMPOUND mode.
-Pyphen reads them as one level, so words not in the list break inside a letter group that
-German never splits: "Forts-chritt", "Fortschritts-ma-ß" (DIN 5008 / Duden rule: "sch", "ch"
-and "ck" stay together). The printed tables therefore use ``hyphens: manual`` and get soft
-hyphens from here: pyphen's break points, without those that split such a group. A word breaks
-correctly or not at all.
+(``hyph_de_DE.dic``, also used for ``lang="de"``) are a list of compounds made for
+libhyphen's two-level COMPOUND mode. Pyphen reads them as one level, so words not in the list
+break inside a letter group that German never splits: "Forts-chritt", "Fortschritts-ma-ß".
+The rule (Duden, Worttrennung): "sch", "ch" and "ck" stand for one sound and stay together.
+
+:func:`install` puts a German dictionary into pyphen's dictionary cache that drops exactly
+those break points; WeasyPrint then uses it like the original. (Soft hyphens in the HTML
+would do the same for the text, but WeasyPrint 70 then sizes table columns as if the words
+could not break, and the tables grow wider than the page.)
 """
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
-SOFT_HYPHEN = "\u00ad"
-# Letter groups that stand for one sound and never break (Duden, Worttrennung §§ 107–112).
+# Letter groups that stand for one sound and never break.
 UNSPLITTABLE = ("sch", "ch", "ck")
-MIN_WORD = 8  # shorter words are never hyphenated (as WeasyPrint's limit of five, but safer)
-MIN_LEFT, MIN_RIGHT = 3, 3
-WORD = re.compile(rf"[A-Za-zÄÖÜäöüß]{{{MIN_WORD},}}")
+
+
+def splits_a_group(word: str, i: int) -> bool:
+    """Whether a break before letter ``i`` falls inside "sch", "ch" or "ck".
+
+    >>> splits_a_group("Fortschritt", 5), splits_a_group("Fortschritt", 4)
+    (True, False)
+    """
+    lower = word.lower()
+    return any(lower[s:s + len(g)] == g for g in UNSPLITTABLE
+               for s in range(max(0, i - len(g) + 1), i))
 
 
 @lru_cache(maxsize=1)
-def _pyphen():
+def _german_dictionary_class():
     import pyphen
 
-    return pyphen.Pyphen(lang="de_DE", left=MIN_LEFT, right=MIN_RIGHT)
+    class GermanHyphDict(pyphen.HyphDict):
+        """Pyphen's German patterns without the break points inside "sch", "ch", "ck"."""
+
+        def positions(self, word):
+            return [i for i in super().positions(word) if not splits_a_group(word, i)]
+
+    return GermanHyphDict
 
 
-def breaks(word: str) -> list[int]:
-    """Where a German word may break: pyphen's positions, without those inside "sch", "ch"
-    or "ck".
+def install() -> None:
+    """Make every German pyphen dictionary (de, de_DE, de_AT, de_CH) the corrected one, in
+    this process; WeasyPrint asks pyphen for it by the document language. Idempotent."""
+    import pyphen
+
+    cls = _german_dictionary_class()
+    for name, path in pyphen.LANGUAGES.items():
+        if name.split("_")[0] == "de" and not isinstance(pyphen.hdcache.get(path), cls):
+            pyphen.hdcache[path] = cls(path)
+
+
+def breaks(word: str, lang: str = "de_DE") -> list[int]:
+    """Where a German word may break in the PDFs (after :func:`install`).
 
     >>> breaks("Fortschritt")
     [4]
     >>> breaks("Umsetzungsquote")
     [5, 10]
     """
-    lower = word.lower()
+    import pyphen
 
-    def splits_a_group(i: int) -> bool:
-        # the break before letter i falls inside a group that starts at s < i < s + len(g)
-        return any(lower[s:s + len(g)] == g for g in UNSPLITTABLE
-                   for s in range(max(0, i - len(g) + 1), i))
-
-    return [i for i in _pyphen().positions(word) if not splits_a_group(i)]
-
-
-def hyphenate_word(word: str) -> str:
-    """The word with a soft hyphen at every allowed break.
-
-    >>> hyphenate_word("Fortschritt").replace(SOFT_HYPHEN, "-")
-    'Fort-schritt'
-    """
-    cuts = breaks(word)
-    return "".join(SOFT_HYPHEN + c if i in cuts else c for i, c in enumerate(word))
-
-
-_TAG_OR_TEXT = re.compile(r"""(<(?:[^>"']|"[^"]*"|'[^']*')*>)""")
-
-
-def table_cells_hyphenated(html: str) -> str:
-    """Soft hyphens in the long words of every table cell (``<td>``); tags, headers and all
-    text outside the cells stay as they are."""
-    parts = _TAG_OR_TEXT.split(html)
-    depth = 0
-    for i, part in enumerate(parts):
-        if i % 2:
-            m = re.match(r"<(/?)td\b", part, re.I)
-            if m:
-                depth = max(0, depth + (-1 if m.group(1) else 1))
-        elif depth and part:
-            parts[i] = WORD.sub(lambda w: hyphenate_word(w.group(0)), part)
-    return "".join(parts)
+    install()
+    return pyphen.Pyphen(lang=lang, left=3, right=3).positions(word)

@@ -415,6 +415,7 @@ def write_pdf(html: str, target: Path) -> None:
     with WeasyPrint. No date goes into the file: the same HTML gives the same bytes."""
     from weasyprint import HTML
 
+    hyphenation.install()  # German words break correctly or not at all ("Forts-chritt")
     HTML(string=print_html(html), base_url=str(target.parent)).write_pdf(
         target, pdf_variant=PDF_VARIANT)
 
@@ -437,9 +438,6 @@ def print_html(html: str) -> str:
     # Links to files beside the report (the data annex) stay in the HTML only: WeasyPrint would
     # write them as absolute file URLs of the temporary folder into the PDF.
     html = _unbreakable_ids(FILE_LINK.sub("<a>", html))
-    # Table cells break only where German allows it (see hyphenation: pyphen alone would
-    # print "Forts-chritt").
-    html = hyphenation.table_cells_hyphenated(html)
     return html.replace("</head>", f"<style>\n{print_css}</style>\n</head>", 1)
 
 
