@@ -459,7 +459,7 @@ def test_one_verdict_per_indicator_alike_in_overview_data_annex_and_steuerungsbe
     header = rows[0]
     sheet = {r[0]: r[header.index("Bewertung")] for r in rows[1:]}
     html = (rendered / period / "report.html").read_text(encoding="utf-8")
-    overview = html[html.index('class="report-table indicators"'):]
+    overview = html[re.search(r'class="report-table indicators[ "]', html).start():]
     overview = overview[:overview.index("</table>")]
     shown = {}
     for row in re.findall(r"<tr>(.*?)</tr>", overview, re.S)[1:]:
