@@ -153,7 +153,7 @@ class ReportResults:
     def name_of(self, some_id: str) -> str:
         """An indicator or measure with words beside its ID, for running text that readers
         outside the working groups read: "BIL-I3 (Schulbesuch)", "SPR-M03 (Transparenz über
-        Sprachkurse…)"; the indicator's short title, else the beginning of the measure's text.
+        Sprachkurse…)"; the short title from the catalogue, else the beginning of the text.
         """
         names = self._names()
         return f"{some_id} ({names[some_id]})" if some_id in names else some_id
@@ -179,7 +179,11 @@ class ReportResults:
         return pattern.sub(add, text)
 
     def _names(self) -> dict[str, str]:
-        names = {m.measure_id: _short(m.text, 45) for m in self.catalogue.measures.itertuples()}
+        names = {}
+        for m in self.catalogue.measures.itertuples():
+            short = getattr(m, "short_title", None)
+            names[m.measure_id] = short if isinstance(short, str) and short else \
+                _short(m.text, 45)
         return names | {i.id: i.name for i in self.indicator_set.indicators}
 
     def responsible(self, ak_id: str | None) -> str:
