@@ -574,8 +574,8 @@ def _missing_reason(ind: Indicator, series: pd.Series, stichtag: dt.date,
         return "geheimzuhalten, Zähler oder Nenner unter 3 Fällen, oder Referenzwert fehlt"
     if ind.kind == "kennzahl_sum":
         return "die Statusbögen der zuständigen Arbeitskreise fehlen"
-    return ("keine Maßnahme in der Grundgesamtheit der Umsetzungsquote (kein Status gemeldet, "
-            "oder alle entfallen bzw. zur Zeit ohne Lösung)")
+    return ("keine Maßnahme, die für die Umsetzungsquote zählt (kein Status gemeldet, oder alle "
+            "entfallen bzw. zur Zeit ohne Lösung)")
 
 
 def assess_all(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, indicators: IndicatorSet,
