@@ -183,7 +183,7 @@ class ReportResults:
         for m in self.catalogue.measures.itertuples():
             short = getattr(m, "short_title", None)
             names[m.measure_id] = short if isinstance(short, str) and short else \
-                _short(m.text, 45)
+                shorten(m.text, 45)
         return names | {i.id: i.name for i in self.indicator_set.indicators}
 
     def responsible(self, ak_id: str | None) -> str:
@@ -193,10 +193,10 @@ class ReportResults:
         return self.ak_labels.get(ak_id, ak_id)
 
 
-def _short(value: str, width: int) -> str:
+def shorten(value: str, width: int) -> str:
     """At most ``width`` characters, cut at a word boundary with "…".
 
-    >>> _short("Sprachkurse für Migrantinnen", 20)
+    >>> shorten("Sprachkurse für Migrantinnen", 20)
     'Sprachkurse für…'
     """
     if len(value) <= width:

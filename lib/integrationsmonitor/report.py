@@ -9,7 +9,7 @@ import pandas as pd
 
 from integrationsmonitor import charts
 from integrationsmonitor import formatting as fmt
-from integrationsmonitor.compute import PublishedTable, ReportResults, load_results
+from integrationsmonitor.compute import PublishedTable, ReportResults, load_results, shorten
 from integrationsmonitor.disclosure import LEGEND
 from integrationsmonitor.html import (
     HtmlBlock,
@@ -655,16 +655,7 @@ def status_history(res: ReportResults) -> HtmlBlock:
     return join(parts)
 
 
-def _shorten(value: str, width: int) -> str:
-    """At most ``width`` characters, cut at a word boundary with "…".
-
-    >>> _shorten("Sprachkurse für Migrantinnen", 20)
-    'Sprachkurse für…'
-    """
-    if len(value) <= width:
-        return value
-    cut = value[:width - 1]
-    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:–-") + "…"
+_shorten = shorten  # one rule for every shortened text (compute.shorten)
 
 
 def case_tables(res: ReportResults) -> HtmlBlock:
