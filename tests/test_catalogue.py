@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+
+import pandas as pd
 import pytest
 
 from integrationsmonitor.catalogue import load_catalogue
@@ -179,3 +182,23 @@ def test_package_data_installs_every_file_of_the_shipped_concept_folder():
         and all(fnmatch.fnmatchcase(a, b) for a, b in zip(f.split("/"), g.split("/")))
         for g in globs)]
     assert missing == []
+
+
+def test_measure_short_title_is_optional_and_checked(tmp_path):
+    from integrationsmonitor.paths import PACKAGE_DIR
+
+    source = PACKAGE_DIR / "concepts" / "kaiserslautern-2018-2021"
+    target = tmp_path / "konzept"
+    shutil.copytree(source, target)
+    yaml_file = target / "konzept.yaml"
+    text = yaml_file.read_text(encoding="utf-8")
+    yaml_file.write_text(text.replace("        short_title: Leerstand-Register\n", ""),
+                         encoding="utf-8")
+    measures = load_catalogue(target).measures.set_index("measure_id")
+    assert pd.isna(measures.at["WOH-M07", "short_title"])
+    assert measures.at["WOH-M06", "short_title"] == "FSJ- und BFD-Stellen"
+    yaml_file.write_text(text.replace("short_title: Leerstand-Register",
+                                      "short_title: " + "Leerstand " * 6), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_catalogue(target)
+    assert "Maßnahme WOH-M07.short_title" in str(err.value)

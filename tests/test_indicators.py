@@ -270,3 +270,23 @@ def test_catalogue_checks_adoption_cumulative_start_and_share_range(real_catalog
     assert "Indikator BIL-I5.cumulative_from“: eine Summe seit einem Datum braucht" in msg
     assert "Indikator SPR-I1.target“: ein Anteil liegt zwischen 0 und 1" in msg
     assert "Indikator SPR-I1.adopted“: erwartet {date: JJJJ-MM-TT, decision:" in msg
+
+
+def test_short_title_is_optional_and_falls_back_to_the_title(real_catalogue, tmp_path):
+    text = DEFAULT_INDICATORS.read_text(encoding="utf-8").replace(
+        "    short_title: Schulbesuch\n", "")
+    path = tmp_path / "ind.yaml"
+    path.write_text(text, encoding="utf-8")
+    found = {i.id: i for i in load_indicators(real_catalogue, path).indicators}
+    assert found["BIL-I3"].name == "Schulbesuch der Kinder und Jugendlichen von 6 bis 17 Jahren"
+    assert found["BIL-I1"].name == "Abstand beim Kitabesuch"
+
+
+def test_catalogue_rejects_a_short_title_that_is_not_short(real_catalogue, tmp_path):
+    text = DEFAULT_INDICATORS.read_text(encoding="utf-8").replace(
+        "    short_title: Schulbesuch\n", "    short_title: " + "Schulbesuch " * 5 + "\n")
+    path = tmp_path / "ind.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_indicators(real_catalogue, path)
+    assert "Indikator BIL-I3.short_title“: erwartet einen kurzen Text" in str(err.value)

@@ -163,6 +163,50 @@ def test_rerun_elsewhere_gives_byte_identical_published_files(rendered, tmp_path
         assert sha256(tmp_path / period / name) == sha256(rendered / period / name), name
 
 
+# Every word of a header cell that the browser split over two lines (one client rectangle per
+# line it occupies). A break after the hyphen of a compound ("Enkenbach-|Alsenborn") is a
+# break between words.
+SPLIT_HEADER_WORDS = """() => {
+  const out = [];
+  for (const th of document.querySelectorAll('th')) {
+    const walk = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+    for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+      for (const m of node.data.matchAll(/[^\\s\\-]+/g)) {
+        const r = document.createRange();
+        r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+        if (lines.size > 1) out.push(m[0]);
+      }
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+@pytest.mark.parametrize("width", [1366, 600])
+def test_table_headers_never_break_inside_a_word_on_screen(rendered, width):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        split = {}
+        for period in ("2021-H1", "2019"):
+            for name in ("report", "anhang"):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.goto((rendered / period / f"{name}.html").resolve().as_uri(),
+                          wait_until="load")
+                words = page.evaluate(SPLIT_HEADER_WORDS)
+                if words:
+                    split[f"{period}/{name}"] = sorted(set(words))
+                page.close()
+        browser.close()
+    assert split == {}
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 @pytest.mark.parametrize("period", ["2018-H2", "2018-2021"])
@@ -207,11 +251,85 @@ def test_kreistag_report_2019_covers_both_half_years_and_the_years_decisions(ren
     assert "Der Kreistag wird gebeten" in html
 
 
+def test_kreistag_report_2019_shows_case_figures_and_indicators_of_both_half_years(
+        rendered, demo_database):
+    """Expected values by plain SQL over the demo data basis, not through the package."""
+    import duckdb
+
+    from tests.html_tables import tables_of
+
+    con = duckdb.connect(str(demo_database), read_only=True)
+
+    def persons(day: str, code: str) -> int:
+        return con.execute("SELECT count(*) FROM person_stichtag WHERE stichtag = ? "
+                           "AND rechtskreis = ?", [day, code]).fetchone()[0]
+
+    def german(n: int, signed: bool = False) -> str:
+        text = f"{abs(n):,}".replace(",", ".")
+        return (("+" if n > 0 else "−" if n < 0 else "±") + text) if signed else text
+
+    done, base = con.execute(
+        "SELECT count(*) FILTER (WHERE status IN ('umgesetzt', 'daueraufgabe')), "
+        "count(*) FILTER (WHERE status NOT IN ('entfallen', 'keine_loesung')) "
+        "FROM measure_status WHERE period = '2019-H1'").fetchone()
+    html = (rendered / "2019" / "report.html").read_text(encoding="utf-8")
+    tables = {t.sheet: t for t in tables_of(html)}
+    year = tables["fallzahlen_jahr"]
+    assert [h for h, _ in year.header] == [
+        "Merkmal", "31.12.2018 (Vorjahresende)", "30.06.2019 (Jahresmitte)",
+        "31.12.2019 (Jahresende)", "Veränderung im Jahr"]
+    rows = {r[0].text: [c.text for c in r[1:]] for r in year.rows}
+    for label, code in [("AsylbLG", "asylblg"), ("SGB II", "sgb2")]:
+        counts = [persons(d, code) for d in ("2018-12-31", "2019-06-30", "2019-12-31")]
+        assert rows[label] == [*map(german, counts), german(counts[2] - counts[0], True)]
+    indicators = {r[0].text: r for r in tables["indikatoren"].rows}
+    header = [h for h, _ in tables["indikatoren"].header]
+    mid = header.index("Wert 30.06.2019")
+    share = f"{100 * done / base:.1f}".replace(".", ",")
+    assert indicators["UMS-I0"][mid].text == f"{share} %"
+    con.close()
+
+
 @pytest.mark.parametrize("period", ["2018", "2019", "2020", "2018-2021"])
 def test_reports_to_the_kreistag_carry_no_internal_terms(rendered, period):
     _, flat = _pdf_text(rendered / period / "report.pdf")
-    for term in ("Commit", ".duckdb", "SHA-256", "Pseudonym", "ergebnis.pkl"):
+    for term in ("Commit", ".duckdb", "SHA-256", "Pseudonym", "ergebnis.pkl", "Pp."):
         assert term not in flat, term
+
+
+ID = r"\b[A-Z]{3}-[IMZ]\d+\b"
+
+
+def bare_ids(html: str) -> list[str]:
+    """IDs of indicators, measures or goals that stand without words in running text: not in
+    an ID column of a table (its neighbour cell has the words), not followed by "(" with the
+    name or by ":", not in parentheses after the words ("Schulbesuch (BIL-I3)") and not
+    followed by the title."""
+    html = re.sub(r'<td class="col-(?:id|measure_id|goal|decision_id)[^"]*">[^<]*</td>', "",
+                  html)
+    plain = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    out = []
+    for m in re.finditer(ID, plain):
+        after, before = plain[m.end():m.end() + 2], plain[:m.start()]
+        named = after.startswith((" (", ":")) or re.match(r" [A-ZÄÖÜ]", after)
+        in_parens = before.count("(") > before.count(")")
+        if not (named or in_parens):
+            out.append(plain[max(0, m.start() - 30):m.end() + 30])
+    return out
+
+
+def test_bare_id_finder_finds_ids_without_words():
+    assert bare_ids("<p>besser bewertet: BIL-I1, BIL-I4; schlechter: BIL-I5.</p>") != []
+    assert len(bare_ids("<p>besser: BIL-I1, BIL-I4.</p>")) == 2
+    assert bare_ids("<p>besser: BIL-I1 (Abstand beim Kitabesuch); Schulbesuch (BIL-I3)</p>"
+                    '<table><tr><td class="col-id">SPR-M03</td><td>Transparenz</td></tr>'
+                    "</table><h4>SPR-I1: Erwachsene</h4>") == []
+
+
+@pytest.mark.parametrize("period", ["2018", "2019", "2020", "2018-2021"])
+def test_reports_to_the_kreistag_name_every_indicator_and_measure_in_words(rendered, period):
+    html = (rendered / period / "report.html").read_text(encoding="utf-8")
+    assert bare_ids(html) == []
 
 
 def test_final_report_names_every_indicator_with_its_achievement(rendered):
@@ -371,7 +489,7 @@ def test_one_verdict_per_indicator_alike_in_overview_data_annex_and_steuerungsbe
     header = rows[0]
     sheet = {r[0]: r[header.index("Bewertung")] for r in rows[1:]}
     html = (rendered / period / "report.html").read_text(encoding="utf-8")
-    overview = html[html.index('class="report-table indicators"'):]
+    overview = html[re.search(r'class="report-table indicators[ "]', html).start():]
     overview = overview[:overview.index("</table>")]
     shown = {}
     for row in re.findall(r"<tr>(.*?)</tr>", overview, re.S)[1:]:

@@ -103,7 +103,7 @@ class Catalogue:
         subareas: ak_id, subarea_id, title, order
         goals: goal_id, ak_id, subarea_id, text, no_solution, order
         measures: measure_id, ak_id, goal_ids (tuple), primary_goal_id, text, target_group_id,
-            target_group, funding_dependent, no_solution, order
+            target_group, funding_dependent, no_solution, short_title (or None), order
         target_groups: target_group_id, label
     """
 
@@ -354,8 +354,8 @@ def load_catalogue(path: str | Path = DEFAULT_CONCEPT) -> Catalogue:
             chk.add(f"{where}.measures", "jeder Arbeitskreis braucht mindestens eine Maßnahme")
         for m_i, m in enumerate(measures or []):
             mw = f"{where}.measures[{m_i}]"
-            chk.unknown_keys(m, {"id", "text", "goals", "target_group", "funding_dependent",
-                                 "no_solution"}, mw)
+            chk.unknown_keys(m, {"id", "text", "short_title", "goals", "target_group",
+                                 "funding_dependent", "no_solution"}, mw)
             mid = chk.need(m, "id", mw)
             mw = f"Maßnahme {mid}" if mid else mw
             goals_of = chk.need(m, "goals", mw, list) or []
@@ -374,13 +374,13 @@ def load_catalogue(path: str | Path = DEFAULT_CONCEPT) -> Catalogue:
                 "text": _clean(chk.need(m, "text", mw)), "target_group_id": tg,
                 "target_group": tg_label.get(tg), "funding_dependent": bool(fd),
                 "no_solution": _optional_text(m, "no_solution"),
-                "order": m_i})
+                "short_title": _short_title(chk, m, mw), "order": m_i})
     arbeitskreise = pd.DataFrame(ak_rows)
     goals_df = pd.DataFrame(goal_rows, columns=["goal_id", "ak_id", "subarea_id", "text",
                                                 "no_solution", "order"])
     measures_df = pd.DataFrame(measure_rows, columns=[
         "measure_id", "ak_id", "goal_ids", "primary_goal_id", "text", "target_group_id",
-        "target_group", "funding_dependent", "no_solution", "order"])
+        "target_group", "funding_dependent", "no_solution", "short_title", "order"])
     _check_unique(chk, arbeitskreise.get("ak_id", pd.Series(dtype=str)), "arbeitskreise",
                   "Arbeitskreis-ID")
     _check_unique(chk, goals_df["goal_id"], "goals", "Ziel-ID")
@@ -477,6 +477,18 @@ def load_reference_figures(folder: Path) -> pd.DataFrame:
     if problems:
         raise InputError(problems, "Die Referenzwerte sind fehlerhaft.")
     return pd.DataFrame(rows, columns=["figure", "year", "region", "value", "source"])
+
+
+def _short_title(chk, m, where: str) -> str | None:
+    """A measure's optional short name (at most 40 characters) for lists in running text."""
+    value = m.get("short_title") if isinstance(m, dict) else None
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 40:
+        chk.add(f"{where}.short_title",
+                f"erwartet einen kurzen Text (höchstens 40 Zeichen), gefunden „{value}“")
+        return None
+    return _clean(value)
 
 
 def _optional_text(mapping: Any, key: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pickle
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,11 +150,62 @@ class ReportResults:
                           self.catalogue.arbeitskreise["short_title"]))
         return labels | {"Gesamt": "Gesamt"}
 
+    def name_of(self, some_id: str) -> str:
+        """An indicator or measure with words beside its ID, for running text that readers
+        outside the working groups read: "BIL-I3 (Schulbesuch)", "SPR-M03 (Transparenz über
+        Sprachkurse…)"; the short title from the catalogue, else the beginning of the text.
+        """
+        names = self._names()
+        return f"{some_id} ({names[some_id]})" if some_id in names else some_id
+
+    def names_of(self, ids) -> str:
+        """Several IDs with their words, separated by semicolons (names may hold commas)."""
+        return "; ".join(self.name_of(i) for i in ids)
+
+    def explain_ids(self, text: str) -> str:
+        """A text from the registers with words beside every ID that stands bare in it (an
+        ID already in parentheses after its words, "Schulbesuch (BIL-I3)", stays as it is)."""
+        names = self._names()
+        if not isinstance(text, str) or not names:
+            return text
+        pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(
+            names, key=len, reverse=True))) + r")(?![\w-])")
+
+        def add(m: re.Match) -> str:
+            before = text[:m.start()]
+            inside = before.count("(") > before.count(")")
+            return m.group(0) if inside else self.name_of(m.group(0))
+
+        return pattern.sub(add, text)
+
+    def _names(self) -> dict[str, str]:
+        names = {}
+        for m in self.catalogue.measures.itertuples():
+            short = getattr(m, "short_title", None)
+            names[m.measure_id] = short if isinstance(short, str) and short else \
+                shorten(m.text, 45)
+        return names | {i.id: i.name for i in self.indicator_set.indicators}
+
     def responsible(self, ak_id: str | None) -> str:
         """Who is in charge of a Steuerungsbedarf point: its AK, else the steering body."""
         if not ak_id:
             return self.catalogue.narrative.steering_body
         return self.ak_labels.get(ak_id, ak_id)
+
+
+def shorten(value: str, width: int) -> str:
+    """At most ``width`` characters, cut at a word boundary with "…".
+
+    >>> shorten("Sprachkurse für Migrantinnen", 20)
+    'Sprachkurse für…'
+    """
+    if len(value) <= width:
+        return value
+    cut = value[:width - 1]
+    cut = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    if cut.count("(") > cut.count(")"):  # never end inside an opened parenthesis
+        cut = cut[:cut.rindex("(")]
+    return cut.rstrip(" ,;:–-") + "…"
 
 
 # --- the computation, one step per notebook cell ------------------------------------------------

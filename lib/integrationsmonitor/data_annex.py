@@ -26,6 +26,8 @@ import pandas as pd
 from integrationsmonitor import formatting as fmt
 from integrationsmonitor.compute import PublishedTable, ReportResults
 from integrationsmonitor.disclosure import LEGEND
+from integrationsmonitor.html import CHANGE_SYMBOLS
+from integrationsmonitor.periods import ANNUAL, FINAL
 from integrationsmonitor.workbook import neutralise_csv, safe_text
 
 WORKBOOK = "tabellen.xlsx"
@@ -35,7 +37,10 @@ DIRECTIONS = {"positive": "höher ist besser", "negative": "niedriger ist besser
 
 
 def indicator_table(res: ReportResults) -> pd.DataFrame:
-    """One row per indicator: definition, baseline, value, target, Zielpfad and the verdict."""
+    """One row per indicator: definition, baseline, value, target, Zielpfad and the verdict
+    (and the verdict of the report compared with)."""
+    before = {b.indicator.id: b.verdict.headline for b in res.previous_assessments}
+    mid = mid_year(res)
     rows = []
     for a in res.assessments:
         ind, v = a.indicator, a.verdict
@@ -53,14 +58,49 @@ def indicator_table(res: ReportResults) -> pd.DataFrame:
             "Zielart": "halten" if ind.target_kind == "halten" else "erreichen",
             "Basisdatum": a.baseline_date, "Basiswert": num(a.baseline),
             "Stichtag": a.current_date,
-            "Wert": num(a.current) if a.current is not None else (
-                SUPPRESSED if a.current_date in a.series.index else None),
+            # No value is an empty cell, as in the report ("–"); "Begründung" says why (no
+            # extracts, no measure in the base, or kept confidential).
+            "Wert": num(a.current),
             "Zielwert": num(ind.target), "Zieldatum": ind.target_date,
             "Zielpfad": num(v.expected), "Bewertung": v.headline,
-            "Begründung": v.reason,
+            "Begründung": v.reason, "Bewertung Vorbericht": before.get(ind.id),
+            **({"Wert Jahresmitte": num(a.series.get(mid.stichtag))} if mid else {}),
             "Zielwert beschlossen": "ja" if ind.adopted_by(res.period.end) else "nein (Vorschlag)",
         })
     return pd.DataFrame(rows)
+
+
+def mid_year(res: ReportResults):
+    """The first half-year of an annual report that covers two (its Stichtag is mid-year),
+    else None."""
+    halves = res.report.half_years
+    return halves[0] if res.report.kind == ANNUAL and len(halves) == 2 else None
+
+
+def year_case_days(res: ReportResults) -> list[dt.date]:
+    """The Stichtage of an annual report's case figures: the year's start (the Stichtag of
+    the report compared with, else the baseline), mid-year and the year's end – those with
+    extracts."""
+    days = res.cases.days
+    start = res.previous.stichtag if res.previous is not None else days.baseline
+    mid = mid_year(res)
+    wanted = [start, mid.stichtag if mid else None, days.current]
+    return list(dict.fromkeys(d for d in wanted if d is not None and d in days.series))
+
+
+def year_case_table(res: ReportResults) -> PublishedTable:
+    """Persons by Rechtskreis at the Stichtage of an annual report."""
+    t, days = res.cases.by_rechtskreis, year_case_days(res)
+    return PublishedTable(f"{t.title} im Jahresverlauf", t.display[days], t.published[days],
+                          t.note)
+
+
+def year_change(res: ReportResults) -> dict[str, tuple[dt.date, dt.date]]:
+    """The change column of the annual case table: over the year, or (first year of the term,
+    nothing to compare with) since the baseline."""
+    days = year_case_days(res)
+    name = "Veränderung im Jahr" if res.previous is not None else "Veränderung seit der Basis"
+    return {name: (days[-1], days[0])} if len(days) > 1 else {}
 
 
 def steering_table(res: ReportResults) -> pd.DataFrame:
@@ -83,42 +123,114 @@ def rate_table(res: ReportResults) -> pd.DataFrame:
         "inkl. in Umsetzung (%)": (r["rate_incl_running"] * 100).round(6)})
 
 
+def kpi_texts(res: ReportResults) -> dict[str, str]:
+    """The Kennzahlen of each measure in this period, as one line ("Kurse: 4; Teilnehmende:
+    38"), the way the annex prints them under the Sachstand."""
+    return {mid: "; ".join(f"{k}: {fmt.number(w, 0 if float(w).is_integer() else 1)}"
+                           for k, w in zip(g["kennzahl"], g["wert"]))
+            for mid, g in res.kpis.groupby("measure_id")}
+
+
 def measure_table(res: ReportResults) -> pd.DataFrame:
     v = res.view
     vocab = res.catalogue.vocab
+    kpis = kpi_texts(res)
     return pd.DataFrame({
         "ID": v["measure_id"], "Arbeitskreis": [res.ak_labels[a] for a in v["ak_id"]],
-        "Maßnahme": v["text"], "Status": v["status_label"],
+        "Maßnahme": v["text"],
+        "Hinweis": [res.catalogue.narrative.funding_tag if f else None
+                    for f in v["funding_dependent"]],
+        "Status": v["status_label"],
         "Fortschritt (%)": v["progress_pct"].astype("object").where(v["progress_pct"].notna()),
-        "Veränderung": v["change"], "Sachstand": v["sachstand"],
+        "Status Vorbericht": [vocab.status_label(s) if isinstance(s, str) else None
+                              for s in v["previous_status"]],
+        "Veränderung": [CHANGE_SYMBOLS[c][1] for c in v["change"]],
+        "Halbjahre im Status": v["periods_unchanged"],
+        "Sachstand": v["sachstand"], "Kennzahlen": [kpis.get(m) for m in v["measure_id"]],
         "Finanzierung": [vocab.financing_label(f) for f in v["financing"]]})
 
 
 def status_count_table(res: ReportResults) -> pd.DataFrame:
-    counts = res.counts.copy()
-    counts.index = [res.ak_labels.get(a, a) for a in counts.index]
-    return counts.reset_index(names="Arbeitskreis")
+    """Measures by status (rows) and Arbeitskreis (columns), as the annex prints them."""
+    counts = res.counts.T.copy()
+    counts.columns = [res.ak_labels.get(a, a) for a in counts.columns]
+    return counts.reset_index(names="Status")
 
 
 def status_history_table(res: ReportResults) -> pd.DataFrame:
     labels = dict(zip(res.catalogue.vocab.status["code"], res.catalogue.vocab.status["label"]))
     m = res.status_matrix.map(lambda code: labels.get(code) if isinstance(code, str) else None)
+    texts = dict(zip(res.catalogue.measures["measure_id"], res.catalogue.measures["text"]))
+    m.insert(0, "Maßnahme", [texts.get(mid) for mid in m.index])
     return m.reset_index(names="ID")
+
+
+def rate_history_table(res: ReportResults) -> pd.DataFrame:
+    """The Umsetzungsquote of the whole concept at the end of every half-year so far."""
+    h = res.rate_history[res.rate_history["ak_id"] == "Gesamt"]
+    days = {p.id: p for p in res.periods}
+    return pd.DataFrame({
+        "Halbjahr": [days[pid].label for pid in h["period"]],
+        "Stichtag": [days[pid].stichtag for pid in h["period"]],
+        "Umsetzungsquote (%)": (h["rate"] * 100).round(6).to_numpy()})
 
 
 def decision_table(res: ReportResults) -> pd.DataFrame:
     d = res.decisions
     return pd.DataFrame({"Nr.": d["decision_id"], "Datum": d["decided_on"],
-                         "Anlass": d["reason"], "Entscheidung": d["decision"],
+                         "Anlass": d["reason"].map(res.explain_ids),
+                         "Entscheidung": d["decision"].map(res.explain_ids),
+                         "Hinweis": ["neu in diesem Halbjahr" if n else None
+                                     for n in d["in_period"]],
                          "Betroffene Maßnahmen": d["measure_ids"].replace("", "alle")})
 
 
-def published_counts(t: PublishedTable) -> pd.DataFrame:
-    """A protected count table as data: numbers, "*" where suppressed."""
+IMPORT_KINDS = {"status": "Statusbogen", "decisions": "Entscheidungen",
+                "extract-sozialamt": "Extrakt Sozialamt", "extract-jobcenter": "Extrakt Jobcenter"}
+
+
+def input_file_table(res: ReportResults) -> pd.DataFrame:
+    """The input files of the report with their SHA-256 (the provenance in the annex)."""
+    i = res.provenance.imports
+
+    def ak_or_day(r) -> str | None:
+        if r["kind"] == "status":
+            return r["ak_id"]
+        if r["kind"].startswith("extract"):
+            return fmt.date(dt.date.fromisoformat(r["period"]))
+        return None
+
+    return pd.DataFrame({
+        "Art": [IMPORT_KINDS.get(k, k) for k in i["kind"]],
+        "AK / Stichtag": [ak_or_day(r) for _, r in i.iterrows()],
+        "Datei": i["file_name"], "SHA-256": i["sha256"],
+        "importiert": [t.date() for t in i["imported_at"]]},
+        columns=["Art", "AK / Stichtag", "Datei", "SHA-256", "importiert"])
+
+
+def published_counts(t: PublishedTable,
+                     changes: dict[str, tuple[dt.date, dt.date]] | None = None) -> pd.DataFrame:
+    """A protected count table as data: numbers, "*" where suppressed; ``changes`` adds
+    columns name → (later, earlier Stichtag) with the difference of the published counts."""
     out = t.published.astype("object").where(t.published.notna(), SUPPRESSED)
     out = out.map(lambda x: x if x == SUPPRESSED else int(x))
+    for name, (later, earlier) in (changes or {}).items():
+        diff = t.change(later, earlier)
+        out[name] = diff.astype("object").where(diff.notna(), SUPPRESSED).map(
+            lambda x: x if x == SUPPRESSED else int(x))
     out.columns = [fmt.date(c) if isinstance(c, dt.date) else str(c) for c in out.columns]
     return out.reset_index(names="Merkmal")
+
+
+def case_changes(res: ReportResults) -> dict[str, tuple[dt.date, dt.date]]:
+    """The change columns of the case tables: to the baseline and to the previous Stichtag."""
+    days = res.cases.days
+    out = {}
+    if days.baseline != days.current:
+        out["Veränderung zur Basis"] = (days.current, days.baseline)
+    if days.previous is not None and days.previous != days.baseline:
+        out["Veränderung zum Vorstichtag"] = (days.current, days.previous)
+    return out
 
 
 def tables(res: ReportResults) -> dict[str, tuple[str, pd.DataFrame]]:
@@ -130,16 +242,60 @@ def tables(res: ReportResults) -> dict[str, tuple[str, pd.DataFrame]]:
            "massnahmen_nach_status": ("Maßnahmen nach Status und Arbeitskreis",
                                       status_count_table(res)),
            "statusverlauf": ("Status jeder Maßnahme je Halbjahr", status_history_table(res)),
+           "umsetzungsquote_verlauf": ("Umsetzungsquote des Konzepts je Halbjahr",
+                                       rate_history_table(res)),
            "entscheidungen": ("Steuerungsentscheidungen bis zum Stichtag", decision_table(res))}
+    if res.report.kind == FINAL:
+        out["umsetzung_je_ziel"] = ("Umsetzung der Maßnahmen je Ziel", goal_completion_table(res))
+        out["offen_geblieben"] = ("Offen gebliebene Maßnahmen", open_measure_table(res))
     if res.cases is not None:
         for key, t in res.cases.dimensions.items():
-            out[f"fallzahlen_{key}"] = (t.title, published_counts(t))
+            out[f"fallzahlen_{key}"] = (t.title, published_counts(t, case_changes(res)))
+        if res.report.kind == ANNUAL:
+            t = year_case_table(res)
+            out["fallzahlen_jahr"] = (t.title, published_counts(t, year_change(res)))
         out["fallzahlen_vg_rechtskreis"] = (res.cases.vg_by_rechtskreis.title,
                                             published_counts(res.cases.vg_by_rechtskreis))
         if res.cases.transitions is not None:
             out["fallzahlen_uebergaenge"] = (res.cases.transitions.title,
                                              published_counts(res.cases.transitions))
+    out["eingangsdateien"] = ("Eingangsdateien (Herkunft der Angaben)", input_file_table(res))
     return out
+
+
+def goal_completion_table(res: ReportResults) -> pd.DataFrame:
+    """Per goal of the concept: how many of its measures were umgesetzt/Daueraufgabe, running,
+    open, outside the count (a measure serving several goals counts at each)."""
+    c, v = res.catalogue, res.view
+    rows = []
+    for g in c.goals.itertuples():
+        m = v[v["goal_ids"].apply(lambda gs, gid=g.goal_id: gid in gs)]
+        counts = m["group"].value_counts()
+        rows.append({"Arbeitskreis": res.ak_labels[g.ak_id], "Ziel": g.goal_id,
+                     "Ziel (Wortlaut)": g.text, "Maßnahmen": len(m),
+                     "umgesetzt / Daueraufgabe": int(counts.get("umgesetzt", 0)),
+                     "in Umsetzung": int(counts.get("laufend", 0)),
+                     "offen": int(counts.get("offen", 0)),
+                     "entfallen / keine Lösung": int(counts.get("ausserhalb", 0))})
+    return pd.DataFrame(rows)
+
+
+OPEN_REASONS = {"ausgesetzt_mittel": "fehlende Mittel (ausgesetzt)",
+                "keine_loesung": "zur Zeit keine Lösung möglich",
+                "nicht_begonnen": "nicht begonnen", "in_planung": "in Planung geblieben",
+                "verzoegert": "verzögert", "in_umsetzung": "noch in Umsetzung",
+                "entfallen": "entfallen"}
+
+
+def open_measure_table(res: ReportResults) -> pd.DataFrame:
+    """The measures not umgesetzt at the end of the term, grouped by why (in that order)."""
+    v = res.view[~res.view["status"].isin(["umgesetzt", "daueraufgabe"])]
+    order = list(OPEN_REASONS)
+    v = v.assign(reason=v["status"].map(lambda s: OPEN_REASONS.get(s, "ohne Meldung")),
+                 rank=v["status"].map(lambda s: order.index(s) if s in order else len(order)))
+    v = v.sort_values(["rank", "measure_id"])
+    return pd.DataFrame({"ID": v["measure_id"], "Maßnahme": v["text"], "Stand": v["reason"],
+                         "Sachstand": v["sachstand"]})
 
 
 def notes(res: ReportResults, all_tables: dict[str, tuple[str, pd.DataFrame]]) -> pd.DataFrame:

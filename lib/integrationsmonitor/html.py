@@ -69,18 +69,50 @@ def change_badge(change: str) -> str:
 Column = tuple[str, str, Callable[[pd.Series], str]]
 
 
+def sheet_attrs(sheet: str | None, part: str | None = None) -> str:
+    """The link of a published table to its sheet of the data annex (``tabellen.xlsx``):
+    ``data-sheet`` names the sheet, ``data-sheet-part`` says the table shows only some of its
+    rows (which ones, in words). A test holds every table to its sheet, cell for cell."""
+    if not sheet:
+        return ""
+    return f' data-sheet="{escape(sheet)}"' + (f' data-sheet-part="{escape(part)}"' if part
+                                               else "")
+
+
+def column_attr(column: str | None) -> str:
+    """The sheet column a header cell (or a part of a cell) shows."""
+    return f' data-sheet-column="{escape(column)}"' if column else ""
+
+
+def in_column(html: str, column: str) -> str:
+    """A part of a cell that shows another column of the sheet than the cell's own (e.g. the
+    progress in per cent under a measure's status)."""
+    return f"<span{column_attr(column)}>{html}</span>"
+
+
+def footnote_mark(mark: str = "*") -> str:
+    """A footnote mark that refers to the legend under a table; not a cell value."""
+    return f'<sup class="fn">{escape(mark)}</sup>'
+
+
 def table(rows: pd.DataFrame, columns: Sequence[Column], caption: str | None = None,
-          css_class: str = "", legend: str | None = None, numeric: Sequence[str] = ()) -> HtmlBlock:
+          css_class: str = "", legend: str | None = None, numeric: Sequence[str] = (),
+          sheet: str | None = None, part: str | None = None,
+          sheet_columns: dict[str, str] | None = None) -> HtmlBlock:
     """An HTML table. Each column is (key, German header, cell function of the row → HTML).
 
     Cells are produced by the given functions, so every formatting rule stays with the
     caller; ``numeric`` names the keys of right-aligned columns. Every cell carries the class
-    ``col-<key>`` for the style sheet's column widths.
+    ``col-<key>`` for the style sheet's column widths. ``sheet`` (and ``part``) link the table
+    to its sheet of the data annex; a header shows the sheet column of the same name unless
+    ``sheet_columns`` maps its key to another.
     """
     def css(key: str) -> str:
         return f"col-{escape(key)}" + (" num" if key in numeric else "")
 
-    head = "".join(f'<th scope="col" class="{css(key)}">{escape(h)}</th>'
+    names = sheet_columns or {}
+    head = "".join(f'<th scope="col" class="{css(key)}"'
+                   f'{column_attr(names.get(key, h) if sheet else None)}>{escape(h)}</th>'
                    for key, h, _ in columns)
     body = []
     for _, row in rows.iterrows():
@@ -88,8 +120,9 @@ def table(rows: pd.DataFrame, columns: Sequence[Column], caption: str | None = N
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     leg = f'<p class="legend">{legend}</p>' if legend else ""
-    return HtmlBlock(f'<table class="report-table {css_class}">{cap}<thead><tr>{head}</tr>'
-                     f'</thead><tbody>{"".join(body)}</tbody></table>{leg}')
+    return HtmlBlock(f'<div class="table-scroll"><table class="report-table {css_class}"'
+                     f'{sheet_attrs(sheet, part)}>{cap}<thead><tr>{head}</tr></thead>'
+                     f'<tbody>{"".join(body)}</tbody></table></div>{leg}')
 
 
 def note(message: str, kind: str = "info") -> HtmlBlock:
@@ -107,22 +140,28 @@ def figure(svg_data_uri: str, alt: str, caption: str) -> HtmlBlock:
 
 
 def protected_table(display: pd.DataFrame, caption: str, row_header: str,
-                    legend: str | None = None, extra: pd.DataFrame | None = None) -> HtmlBlock:
+                    legend: str | None = None, extra: pd.DataFrame | None = None,
+                    sheet: str | None = None,
+                    sheet_columns: Sequence[str] | None = None) -> HtmlBlock:
     """A disclosure-protected count table as published.
 
     Count cells carry the class ``count`` (the privacy gate checks them: never 1 or 2);
     ``extra`` adds columns that are not counts (changes, shares), already formatted.
+    ``sheet`` links the table to its sheet of the data annex; ``sheet_columns`` names the
+    sheet column of every column (the row header first) where the headers say more.
     """
     extra = extra if extra is not None else pd.DataFrame(index=display.index)
-    head = f'<th scope="col">{escape(row_header)}</th>' + "".join(
-        f'<th scope="col" class="num">{escape(str(c))}</th>'
-        for c in [*display.columns, *extra.columns])
+    headers = [row_header, *map(str, display.columns), *map(str, extra.columns)]
+    names = list(sheet_columns) if sheet_columns else headers
+    cols = [column_attr(n if sheet else None) for n in names]
+    head = f'<th scope="col"{cols[0]}>{escape(row_header)}</th>' + "".join(
+        f'<th scope="col" class="num"{a}>{escape(h)}</th>' for h, a in zip(headers[1:], cols[1:]))
     body = []
     for label in display.index:
         cells = "".join(f'<td class="num count">{escape(v)}</td>' for v in display.loc[label])
         cells += "".join(f'<td class="num">{escape(v)}</td>' for v in extra.loc[label])
         body.append(f'<tr><th scope="row">{escape(str(label))}</th>{cells}</tr>')
     leg = f'<p class="legend">{escape(legend)}</p>' if legend else ""
-    return HtmlBlock(f'<table class="report-table sdc totals-last"><caption>{escape(caption)}'
-                     f'</caption><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
-                     f"</table>{leg}")
+    return HtmlBlock(f'<div class="table-scroll"><table class="report-table sdc totals-last"'
+                     f'{sheet_attrs(sheet)}><caption>{escape(caption)}</caption><thead><tr>'
+                     f'{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>{leg}')

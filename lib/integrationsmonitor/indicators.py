@@ -41,7 +41,8 @@ FILTER_FIELDS = {"rechtskreis": "rechtskreis", "perspective": "perspective", "se
                  "course_type": "course_type", "course_state": "course_state",
                  "course_level": "course_level", "employment": "employment",
                  "kita": "yes_no", "school": "yes_no"}
-ALLOWED_KEYS = {"id", "title", "goals", "kind", "numerator", "denominator", "reference",
+ALLOWED_KEYS = {"id", "title", "short_title", "goals", "kind", "numerator", "denominator",
+                "reference",
                 "measures", "kennzahl", "scope", "unit", "unit_singular", "direction", "target",
                 "target_date", "target_kind", "cumulative_from", "baseline", "adopted",
                 "milestones", "caveats"}
@@ -91,6 +92,13 @@ class Indicator:
     adopted: Adoption | None = None
     source: str = INDICATORS_FILE
     line: int | None = None
+    short_title: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The indicator's short name for lists in running text: its short title, else its
+        title."""
+        return self.short_title or self.title
 
     @property
     def proposal(self) -> bool:
@@ -272,7 +280,9 @@ def load_indicators(catalogue: Catalogue, path: str | Path | None = None) -> Ind
             measures=tuple(raw.get("measures", [])), kennzahl=raw.get("kennzahl"),
             scope=dict(raw.get("scope") or {}), unit_singular=raw.get("unit_singular"),
             target_kind=target_kind, cumulative_from=cumulative, baseline_value=base_value,
-            baseline_date=base_date, adopted=adopted, source=name, line=lines.get(i))
+            baseline_date=base_date, adopted=adopted, source=name, line=lines.get(i),
+            short_title=_short_title(raw.get("short_title"), f"{where}.short_title", bad,
+                                     lines.get(i)))
         fixed = ind.fixed_baseline
         if fixed is not None:
             why = target_side_problem(ind, fixed[1])
@@ -305,6 +315,17 @@ def _indicators_path(catalogue: Catalogue, path: str | Path | None) -> Path:
             and path.parent == own.parent:
         return own
     return path
+
+
+def _short_title(value: Any, where: str, bad, line: int | None) -> str | None:
+    """The optional short name: a short text (it stands beside the ID in running text)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 40:
+        bad(where, f"erwartet einen kurzen Text (höchstens 40 Zeichen), gefunden „{value}“",
+            line)
+        return None
+    return value.strip()
 
 
 def _number(value: Any, where: str, bad) -> float | None:
@@ -553,8 +574,8 @@ def _missing_reason(ind: Indicator, series: pd.Series, stichtag: dt.date,
         return "geheimzuhalten, Zähler oder Nenner unter 3 Fällen, oder Referenzwert fehlt"
     if ind.kind == "kennzahl_sum":
         return "die Statusbögen der zuständigen Arbeitskreise fehlen"
-    return ("keine Maßnahme in der Grundgesamtheit der Umsetzungsquote (kein Status gemeldet, "
-            "oder alle entfallen bzw. zur Zeit ohne Lösung)")
+    return ("keine Maßnahme, die für die Umsetzungsquote zählt (kein Status gemeldet, oder alle "
+            "entfallen bzw. zur Zeit ohne Lösung)")
 
 
 def assess_all(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, indicators: IndicatorSet,

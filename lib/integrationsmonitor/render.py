@@ -43,7 +43,7 @@ from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger as papermill_logger
 from traitlets import default
 
-from integrationsmonitor import privacy
+from integrationsmonitor import hyphenation, privacy
 from integrationsmonitor.errors import InputError, Problem, file_label
 from integrationsmonitor.params import ReportParameters, params_file, read_params_file
 from integrationsmonitor.paths import PACKAGE_DIR, notebooks_dir, outputs_dir, project_root
@@ -542,6 +542,7 @@ def write_pdf(html: str, target: Path) -> None:
     with WeasyPrint. No date goes into the file: the same HTML gives the same bytes."""
     from weasyprint import HTML
 
+    hyphenation.install()  # German words break correctly or not at all ("Forts-chritt")
     HTML(string=print_html(html), base_url=str(target.parent)).write_pdf(
         target, pdf_variant=PDF_VARIANT)
 

@@ -5,19 +5,19 @@ data basis or computes a figure that another section shows differently."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 
 from integrationsmonitor import charts
 from integrationsmonitor import formatting as fmt
-from integrationsmonitor.compute import PublishedTable, ReportResults, load_results
+from integrationsmonitor.compute import PublishedTable, ReportResults, load_results, shorten
 from integrationsmonitor.disclosure import LEGEND
 from integrationsmonitor.html import (
     HtmlBlock,
     change_badge,
     figure,
+    footnote_mark,
     heading,
+    in_column,
     join,
     note,
     protected_table,
@@ -25,7 +25,7 @@ from integrationsmonitor.html import (
     table,
     text,
 )
-from integrationsmonitor.periods import FINAL, HALF_YEAR
+from integrationsmonitor.periods import ANNUAL, FINAL, HALF_YEAR
 from integrationsmonitor.progress import decimal_year
 from integrationsmonitor.steering import RULES
 from integrationsmonitor.verdict import RULE_TEXT, baseline_time
@@ -119,20 +119,24 @@ def steering_agenda(res: ReportResults) -> HtmlBlock:
     rows = _steering_rows(res)
     return head + table(rows, [
         ("nr", "Nr.", lambda r: str(r["nr"])),
-        ("text", "Gegenstand und Grund", lambda r: f'<span class="kind">{text(r["kind"])}'
-         f'</span> {text(_shorten(r["subject"], 80))}<br><em>{text(_first_clause(r["reason"]))}'
-         "</em>"),
-        ("since", "seit, zuständig", lambda r: f'{text(r["since"])}<br>{text(r["ak"])}'),
+        ("text", "Gegenstand und Grund", lambda r: in_column(
+            f'<span class="kind">{text(r["kind"])}</span>', "Art")
+         + f' {text(_shorten(r["subject"], 80))}<br>'
+         + in_column(f'<em>{text(_first_clause(r["reason"]))}</em>', "Grund")),
+        ("since", "seit, zuständig",
+         lambda r: f'{text(r["since"])}<br>{in_column(text(r["ak"]), "zuständig")}'),
         ("proposal", "Beschlussvorschlag", lambda r: f"<strong>{text(r['proposal'])}</strong>"),
     ], caption=f"Steuerungsbedarf zum {fmt.date(res.period.stichtag)} "
                f"({fmt.count(len(rows), 'Punkt', 'Punkte')})", css_class="agenda brief",
+        sheet="steuerungsbedarf", sheet_columns={"text": "Gegenstand", "since": "seit"},
         legend=f"Vollständige Begründung und bisherige Entscheidungen je Punkt: "
                f"{_annex('entscheidungen')}.")
 
 
 def _first_clause(reason: str) -> str:
-    first = reason.split(". ")[0].rstrip(".")
-    return first[:1].upper() + first[1:]
+    """The first clause of a reason; "…" says that the annex has the rest."""
+    first = reason.split(". ")[0]
+    return reason if first == reason.rstrip(".") else f"{first.rstrip('.')} …"
 
 
 def steering_detail(res: ReportResults) -> HtmlBlock:
@@ -143,15 +147,15 @@ def steering_detail(res: ReportResults) -> HtmlBlock:
     rows = _steering_rows(res)
     return _steering_rule(res) + table(rows, [
         ("nr", "Nr.", lambda r: str(r["nr"])),
-        ("text", "Gegenstand", lambda r: f'<span class="kind">{text(r["kind"])}</span><br>'
-                                         f'{text(r["subject"])}'),
+        ("text", "Gegenstand", lambda r: in_column(
+            f'<span class="kind">{text(r["kind"])}</span>', "Art") + f'<br>{text(r["subject"])}'),
         ("reason", "Grund", lambda r: text(r["reason"])),
         ("since", "seit", lambda r: text(r["since"])),
         ("ak", "zuständig", lambda r: text(r["ak"])),
         ("decisions", "Bisherige Entscheidungen", lambda r: text(r["decisions"])),
         ("proposal", "Beschlussvorschlag", lambda r: f"<strong>{text(r['proposal'])}</strong>"),
     ], caption=f"Steuerungsbedarf zum {fmt.date(res.period.stichtag)} im Einzelnen",
-        css_class="agenda")
+        css_class="agenda", sheet="steuerungsbedarf")
 
 
 def verdict_badge(verdict) -> str:
@@ -163,30 +167,64 @@ def verdict_badge(verdict) -> str:
 
 def indicator_overview(res: ReportResults) -> HtmlBlock:
     """All indicators with their one verdict at the period's Stichtag."""
+    from integrationsmonitor.data_annex import mid_year
+
     end = res.period.end
     own = own_text(res, "indikatoren")
+    mid = mid_year(res)
     rows = pd.DataFrame([{
-        "id": a.indicator.id, "title": a.indicator.title + (
-            "" if a.indicator.unit in ("Anteil", "Prozentpunkte") else f" ({a.indicator.unit})"),
-        "current": a.indicator.format(a.current, short=True),
-        "expected": a.indicator.format(a.verdict.expected, short=True),
-        "target": a.indicator.format(a.indicator.target, short=True)
-        + (" (halten)" if a.indicator.target_kind == "halten" else ""),
+        "id": a.indicator.id, "title": text(a.indicator.title) + (
+            "" if a.indicator.unit == "Anteil"
+            or (a.indicator.unit == "Prozentpunkte" and not _points_in_title(res, a.indicator))
+            else " " + in_column(f"({text(a.indicator.unit)})", "Einheit")),
+        "mid": _table_value(res, a.indicator, _value_at(a, mid)),
+        "current": _table_value(res, a.indicator, a.current),
+        "expected": _table_value(res, a.indicator, a.verdict.expected),
+        "target": text(_table_value(res, a.indicator, a.indicator.target))
+        + (" " + in_column("(halten)", "Zielart") if a.indicator.target_kind == "halten"
+           else ""),
         "verdict": a.verdict, "proposal": not a.indicator.adopted_by(end)}
         for a in res.assessments])
     return own + table(rows, [
         ("id", "ID", lambda r: text(r["id"])),
-        ("text", "Indikator", lambda r: text(r["title"])),
-        ("current", "Wert", lambda r: text(r["current"])),
+        ("text", "Indikator", lambda r: r["title"]),
+        *([("mid", f"Wert {fmt.date(mid.stichtag)}", lambda r: text(r["mid"]))] if mid else []),
+        ("current", f"Wert {fmt.date(res.period.stichtag)}" if mid else "Wert",
+         lambda r: text(r["current"])),
         ("expected", "Zielpfad", lambda r: text(r["expected"])),
-        ("target", "Ziel", lambda r: text(r["target"]) + ("*" if r["proposal"] else "")),
+        ("target", "Ziel", lambda r: r["target"] + (footnote_mark() if r["proposal"] else "")),
         ("verdict", "Bewertung", lambda r: verdict_badge(r["verdict"])),
     ], caption=f"Indikatoren am {fmt.date(res.period.stichtag)} im Vergleich zu den Zielen bis "
-               f"{fmt.date(res.catalogue.term_end)}", css_class="indicators",
-        numeric=["current", "expected", "target"],
-        legend=f"{text(RULE_TEXT)} Zielpfad: erwarteter Wert am Stichtag. Pp.: Prozentpunkte. "
-               f"* Zielwert noch nicht beschlossen (Vorschlag). Verlauf jedes Indikators: "
+               f"{fmt.date(res.catalogue.term_end)}",
+        css_class="indicators with-mid" if mid else "indicators",
+        numeric=["mid", "current", "expected", "target"], sheet="indikatoren",
+        sheet_columns={"target": "Zielwert", "mid": "Wert Jahresmitte", "current": "Wert"},
+        legend=f"{text(RULE_TEXT)} Zielpfad: erwarteter Wert am Stichtag. "
+               + ("Pp.: Prozentpunkte. " if res.report.kind == HALF_YEAR else "")
+               + f"* Zielwert noch nicht beschlossen (Vorschlag). Verlauf jedes Indikators: "
                f"{_annex('indikatoren')}.")
+
+
+def _value_at(a, period) -> float | None:
+    """An indicator's published value at the Stichtag of a half-year (None: none, or no
+    half-year)."""
+    if period is None:
+        return None
+    value = a.series.get(period.stichtag)
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _points_in_title(res: ReportResults, ind) -> bool:
+    """The reports to the Kreistag use no "Pp.": the unit "Prozentpunkte" stands written out
+    beside the title, the cells hold the number (as for counts)."""
+    return ind.unit == "Prozentpunkte" and res.report.kind != HALF_YEAR
+
+
+def _table_value(res: ReportResults, ind, value: float | None) -> str:
+    """A value in a table cell: short ("4,0 Pp.", "12,5 %", "17")."""
+    if _points_in_title(res, ind) and value is not None and not pd.isna(value):
+        return fmt.number(value * 100, 1)
+    return ind.format(value, short=True)
 
 
 def _total_rate(res: ReportResults, period_id: str | None = None) -> float | None:
@@ -231,6 +269,8 @@ def ak_summaries(res: ReportResults) -> HtmlBlock:
         ("rate_incl_running", "inkl. in Umsetzung", lambda r: fmt.percent(r["rate_incl_running"])),
     ], caption="Tabelle 1: Umsetzungsquote je Arbeitskreis", css_class="totals-last",
         numeric=["base", "umgesetzt", "laufend", "offen", "rate", "rate_incl_running"],
+        sheet="umsetzungsquote", sheet_columns={"rate": "Umsetzungsquote (%)",
+                                                "rate_incl_running": "inkl. in Umsetzung (%)"},
         legend="Basis: gemeldete Maßnahmen ohne „entfallen“ und „zur Zeit keine Lösung möglich“. "
                "Umsetzungsquote: Anteil „umgesetzt“ und „Daueraufgabe (laufend)“ an der Basis "
                f"(dieselbe Zahl wie der Indikator der Umsetzung). Jede Maßnahme: "
@@ -286,7 +326,8 @@ def status_counts(res: ReportResults) -> HtmlBlock:
     for ak in counts.columns:
         cols.append((ak, res.ak_labels.get(ak, ak), lambda r, a=ak: fmt.number(r[a])))
     return table(counts, cols, caption="Maßnahmen nach Status und Arbeitskreis",
-                 css_class="totals-last compact", numeric=list(counts.columns))
+                 css_class="totals-last compact", numeric=list(counts.columns),
+                 sheet="massnahmen_nach_status")
 
 
 def since_last_report(res: ReportResults) -> HtmlBlock:
@@ -306,7 +347,9 @@ def since_last_report(res: ReportResults) -> HtmlBlock:
             ("text", "Indikator", lambda r: text(r["title"])),
             ("before", f"Bewertung {res.previous.id}", lambda r: verdict_badge(r["before"])),
             ("now", f"Bewertung {res.period.id}", lambda r: verdict_badge(r["now"])),
-        ], caption="Geänderte Bewertungen der Indikatoren"))
+        ], caption="Geänderte Bewertungen der Indikatoren", sheet="indikatoren",
+            part="geänderte Bewertungen", sheet_columns={"before": "Bewertung Vorbericht",
+                                                         "now": "Bewertung"}))
     else:
         parts.append(note("Keine Bewertung eines Indikators hat sich seit dem letzten Bericht "
                           "geändert."))
@@ -324,9 +367,10 @@ def since_last_report(res: ReportResults) -> HtmlBlock:
         parts.append(table(new, [
             ("decision_id", "Nr.", lambda r: text(r["decision_id"])),
             ("decided_on", "Datum", lambda r: fmt.date(r["decided_on"])),
-            ("decision", "Entscheidung", lambda r: text(r["decision"])),
+            ("decision", "Entscheidung", lambda r: text(res.explain_ids(r["decision"]))),
             ("measure_ids", "Betroffene Maßnahmen", lambda r: text(r["measure_ids"]) or "alle"),
-        ], caption=f"Neue Steuerungsentscheidungen im {res.period.label}"))
+        ], caption=f"Neue Steuerungsentscheidungen im {res.period.label}",
+            sheet="entscheidungen", part="neu im Halbjahr"))
     return join(parts)
 
 
@@ -346,7 +390,8 @@ def status_changes(res: ReportResults) -> HtmlBlock:
          lambda r: status_badge(r["previous_status"], vocab.status_label(r["previous_status"]))),
         ("now", f"Status {res.period.id}", lambda r: status_badge(r["status"], r["status_label"])),
         ("change", "Veränderung", lambda r: change_badge(r["change"])),
-    ], caption=f"Statusänderungen seit dem {res.previous.label}")
+    ], caption=f"Statusänderungen seit dem {res.previous.label}", sheet="massnahmen",
+        part="geänderter Status", sheet_columns={"prev": "Status Vorbericht", "now": "Status"})
 
 
 def case_key_figures(res: ReportResults) -> HtmlBlock:
@@ -354,6 +399,8 @@ def case_key_figures(res: ReportResults) -> HtmlBlock:
     by Rechtskreis); every other case table is in the annex."""
     if res.cases is None:
         return _no_case_data(res)
+    if res.report.kind == ANNUAL:
+        return _year_case_figures(res)
     days, t = res.cases.days, res.cases.by_rechtskreis
     shown, pub = t.display, t.published
     cur, base = days.current, days.baseline
@@ -371,7 +418,45 @@ def case_key_figures(res: ReportResults) -> HtmlBlock:
         "Säulendiagramm: Personen nach Rechtskreis je Stichtag",
         "Personen nach Rechtskreis je Stichtag seit der Basis (Datenbasis AsylbLG und SGB II)")
     return join([own_text(res, "fallzahlen"), HtmlBlock(lead), chart,
-                 _case_table(res.cases.dimensions["rechtskreis"], res)])
+                 _case_table(res.cases.dimensions["rechtskreis"], res, "rechtskreis")])
+
+
+def _year_case_figures(res: ReportResults) -> HtmlBlock:
+    """The annual report's case figures: persons by Rechtskreis at the year's start, mid-year
+    and end, with the change over the year (chart since the baseline)."""
+    from integrationsmonitor.data_annex import year_case_days, year_case_table, year_change
+
+    t, days = year_case_table(res), year_case_days(res)
+    shown, pub = t.display, t.published
+    start, end = days[0], days[-1]
+    role = {start: "Vorjahresende" if res.previous is not None else "Basis", end: "Jahresende"}
+    if len(days) == 3:
+        role[days[1]] = "Jahresmitte"
+    lead = (f'<p class="lead">Am {fmt.date(end)} erhielten <strong>{shown.at["Gesamt", end]} '
+            f"Personen</strong> aus der Zielgruppe Leistungen: {shown.at['AsylbLG', end]} nach "
+            f"dem AsylbLG (Sozialamt) und {shown.at['SGB II', end]} nach dem SGB II "
+            "(Jobcenter). " + "".join(
+                f"Am {fmt.date(d)} ({role[d]}) waren es {shown.at['Gesamt', d]}. "
+                for d in days[:-1][::-1])
+            + "".join(f"{name}: {_signed(pub.at['Gesamt', end] - pub.at['Gesamt', start])} "
+                      "Personen. " for name in year_change(res))
+            + f"Alle weiteren Tabellen: {_annex('fallzahlen')}.</p>")
+    chart_data = res.cases.by_rechtskreis.published.drop(index="Gesamt")
+    chart_data.columns = [fmt.date(c) for c in chart_data.columns]
+    chart = figure(charts.stacked_counts(
+        chart_data, [charts.OKABE_ITO["orange"], charts.OKABE_ITO["blue"]], "Personen"),
+        "Säulendiagramm: Personen nach Rechtskreis je Stichtag",
+        "Personen nach Rechtskreis je Stichtag seit der Basis (Datenbasis AsylbLG und SGB II)")
+    display = shown.copy()
+    display.columns = [f"{fmt.date(d)} ({role[d]})" for d in days]
+    extra = pd.DataFrame(index=display.index)
+    for name, (later, earlier) in year_change(res).items():
+        extra[name] = t.change(later, earlier).map(_signed)
+    table_html = protected_table(display, t.title, "Merkmal", LEGEND, extra,
+                                 sheet="fallzahlen_jahr",
+                                 sheet_columns=["Merkmal", *map(fmt.date, days),
+                                                *extra.columns])
+    return join([own_text(res, "fallzahlen"), HtmlBlock(lead), chart, table_html])
 
 
 def _no_case_data(res: ReportResults) -> HtmlBlock:
@@ -395,7 +480,8 @@ def blocked_by_funding(res: ReportResults) -> HtmlBlock:
                    + ("en" if r["periods_unchanged"] != 1 else "")),
         ("sachstand", "Sachstand", lambda r: text(r["sachstand"])),
     ], caption=f"Wegen fehlender Mittel ausgesetzte Maßnahmen ({fmt.number(len(blocked))})",
-        numeric=["since"])
+        numeric=["since"], sheet="massnahmen", part="ausgesetzt",
+        sheet_columns={"since": "Halbjahre im Status"})
 
 
 def steering_decisions(res: ReportResults) -> HtmlBlock:
@@ -406,11 +492,14 @@ def steering_decisions(res: ReportResults) -> HtmlBlock:
     return table(d, [
         ("decision_id", "Nr.", lambda r: text(r["decision_id"])),
         ("decided_on", "Datum", lambda r: fmt.date(r["decided_on"])),
-        ("reason", "Anlass / geänderte Rahmenbedingung", lambda r: text(r["reason"])),
-        ("decision", "Entscheidung", lambda r: text(r["decision"]) + (
-            ' <span class="tag">neu in diesem Halbjahr</span>' if r["in_period"] else "")),
+        ("reason", "Anlass / geänderte Rahmenbedingung",
+         lambda r: text(res.explain_ids(r["reason"]))),
+        ("decision", "Entscheidung", lambda r: text(res.explain_ids(r["decision"])) + (
+            " " + in_column('<span class="tag">neu in diesem Halbjahr</span>', "Hinweis")
+            if r["in_period"] else "")),
         ("measure_ids", "Betroffene Maßnahmen", lambda r: text(r["measure_ids"]) or "alle"),
-    ], caption=f"Steuerungsentscheidungen der {_steering_body(res)} bis zum Stichtag")
+    ], caption=f"Steuerungsentscheidungen der {_steering_body(res)} bis zum Stichtag",
+        sheet="entscheidungen", sheet_columns={"reason": "Anlass"})
 
 
 def annex_contents(res: ReportResults) -> HtmlBlock:
@@ -520,30 +609,31 @@ def arbeitskreise(res: ReportResults) -> HtmlBlock:
             if g.no_solution:
                 parts.append(f'<p class="goal-note">Konzept: {text(g.no_solution)}</p>')
             measures = res.view[res.view["goal_ids"].apply(lambda gs, gid=g.goal_id: gid in gs)]
-            parts.append(str(_measure_table(res, measures)))
+            parts.append(str(_measure_table(res, measures, g.goal_id)))
             parts.append("</div>")
     return join(parts)
 
 
-def _measure_table(res: ReportResults, measures: pd.DataFrame) -> HtmlBlock:
-    kpi_text = {mid: "; ".join(f"{k}: {fmt.number(w, 0 if float(w).is_integer() else 1)}"
-                               for k, w in zip(g["kennzahl"], g["wert"]))
-                for mid, g in res.kpis.groupby("measure_id")}
+def _measure_table(res: ReportResults, measures: pd.DataFrame, goal_id: str) -> HtmlBlock:
+    from integrationsmonitor.data_annex import kpi_texts
+
+    kpi_text = kpi_texts(res)
     vocab = res.catalogue.vocab
     funding_tag = text(res.catalogue.narrative.funding_tag)
     return table(measures, [
         ("measure_id", "ID", lambda r: text(r["measure_id"])),
         ("text", "Maßnahme", lambda r: text(r["text"]) + (
-            f' <span class="tag">{funding_tag}</span>' if r["funding_dependent"] else "")),
+            " " + in_column(f'<span class="tag">{funding_tag}</span>', "Hinweis")
+            if r["funding_dependent"] else "")),
         ("status", "Status", lambda r: status_badge(r["status"], r["status_label"]) + (
-            f'<br><span class="pct">{fmt.number(r["progress_pct"])} %</span>'
-            if pd.notna(r["progress_pct"]) else "")),
+            "<br>" + in_column(f'<span class="pct">{fmt.number(r["progress_pct"])} %</span>',
+                               "Fortschritt (%)") if pd.notna(r["progress_pct"]) else "")),
         ("change", "Veränderung", lambda r: change_badge(r["change"])),
         ("sachstand", "Sachstand", lambda r: text(r["sachstand"]) + (
-            f'<br><span class="kpi">{text(kpi_text[r["measure_id"]])}</span>'
-            if r["measure_id"] in kpi_text else "")),
+            "<br>" + in_column(f'<span class="kpi">{text(kpi_text[r["measure_id"]])}</span>',
+                               "Kennzahlen") if r["measure_id"] in kpi_text else "")),
         ("financing", "Finanzierung", lambda r: text(vocab.financing_label(r["financing"]))),
-    ], css_class="measures")
+    ], css_class="measures", sheet="massnahmen", part=f"Ziel {goal_id}")
 
 
 def status_history(res: ReportResults) -> HtmlBlock:
@@ -560,20 +650,12 @@ def status_history(res: ReportResults) -> HtmlBlock:
         for pid in periods:
             cols.append((pid, pid, lambda r, p=pid: status_badge(r[p], labels[r[p]])
                          if pd.notna(r[p]) else "–"))
-        parts.append(table(rows, cols, caption=f"AK {ak.title}", css_class="compact history"))
+        parts.append(table(rows, cols, caption=f"AK {ak.title}", css_class="compact history",
+                           sheet="statusverlauf", part=f"AK {ak.short_title}"))
     return join(parts)
 
 
-def _shorten(value: str, width: int) -> str:
-    """At most ``width`` characters, cut at a word boundary with "…".
-
-    >>> _shorten("Sprachkurse für Migrantinnen", 20)
-    'Sprachkurse für…'
-    """
-    if len(value) <= width:
-        return value
-    cut = value[:width - 1]
-    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:–-") + "…"
+_shorten = shorten  # one rule for every shortened text (compute.shorten)
 
 
 def case_tables(res: ReportResults) -> HtmlBlock:
@@ -581,22 +663,28 @@ def case_tables(res: ReportResults) -> HtmlBlock:
     Verbandsgemeinde × Rechtskreis and the transitions between the Stichtage."""
     if res.cases is None:
         return _no_case_data(res)
-    parts = [_case_table(t, res) for t in res.cases.dimensions.values()]
+    parts = [_case_table(t, res, key) for key, t in res.cases.dimensions.items()]
     vg = res.cases.vg_by_rechtskreis
     parts.append(protected_table(vg.display, vg.title, "Verbandsgemeinde",
-                                 LEGEND + " " + (vg.note or "")))
+                                 LEGEND + " " + (vg.note or ""),
+                                 sheet="fallzahlen_vg_rechtskreis",
+                                 sheet_columns=["Merkmal", *map(str, vg.display.columns)]))
     tr = res.cases.transitions
     if tr is not None:
         parts.append(protected_table(
             tr.display, tr.title, "vorher \\ nachher",
-            LEGEND + " Personen über das Pseudonym verfolgt; „nicht im Bestand“: vorher "
-            "noch nicht / nachher nicht mehr im Leistungsbezug."))
+            LEGEND + " Personen über ihr Pseudonym (eine Kennung statt des Namens, siehe "
+            f"{_annex('herkunft')}) von Stichtag zu Stichtag verfolgt; „nicht im Bestand“: "
+            "vorher noch nicht / nachher nicht mehr im Leistungsbezug.",
+            sheet="fallzahlen_uebergaenge",
+            sheet_columns=["Merkmal", *map(str, tr.display.columns)]))
     return join(parts)
 
 
-def _case_table(t: PublishedTable, res: ReportResults) -> HtmlBlock:
+def _case_table(t: PublishedTable, res: ReportResults, key: str) -> HtmlBlock:
     days = res.cases.days
     display = t.display.copy()
+    names = ["Merkmal", *(fmt.date(c) for c in display.columns)]
     labels = {days.baseline: f"{fmt.date(days.baseline)} (Basis)",
               days.current: f"{fmt.date(days.current)} (Stichtag)"}
     if days.previous is not None:
@@ -608,7 +696,8 @@ def _case_table(t: PublishedTable, res: ReportResults) -> HtmlBlock:
     if days.previous is not None and days.previous != days.baseline:
         extra["Veränderung zum Vorstichtag"] = t.change(days.current, days.previous).map(_signed)
     return protected_table(display, t.title, "Merkmal", LEGEND + (f" {t.note}" if t.note else ""),
-                           extra)
+                           extra, sheet=f"fallzahlen_{key}",
+                           sheet_columns=[*names, *extra.columns])
 
 
 def _signed(value: float) -> str:
@@ -617,13 +706,31 @@ def _signed(value: float) -> str:
     return "±0" if value == 0 else ("+" if value > 0 else "−") + fmt.number(abs(value))
 
 
-IMPORT_KINDS = {"status": "Statusbogen", "decisions": "Entscheidungen",
-                "extract-sozialamt": "Extrakt Sozialamt", "extract-jobcenter": "Extrakt Jobcenter"}
+PROVENANCE_TERMS = (
+    ("Prüfsumme (SHA-256)", "der digitale Fingerabdruck einer Datei: dieselbe Datei ergibt "
+     "immer dieselbe Prüfsumme, jede Änderung eine andere. So lässt sich nachprüfen, dass der "
+     "Bericht genau aus den genannten Dateien entstanden ist."),
+    ("Datenbasis", "die Datenbankdatei (Format DuckDB, Endung .duckdb), in der die "
+     "Statusbögen, die Steuerungsentscheidungen und die Personen-Extrakte zusammengeführt "
+     "sind."),
+    ("Pseudonym", "eine Kennung, die beim Einlesen mit einem geheimen Schlüssel aus den "
+     "Personendaten gebildet wird. Mit ihr lassen sich Personen über die Stichtage und "
+     "zwischen Sozialamt und Jobcenter zählen; Namen enthält die Datenbasis nicht, und ohne "
+     "den Schlüssel führt kein Weg vom Pseudonym zur Person."),
+    ("Programmversion, Commit", "die Version des Programms, das den Bericht erstellt hat; "
+     "„Commit“ ist die Kennung dieses Programmstands in der Versionsverwaltung (git)."),
+)
 
 
 def provenance(res: ReportResults) -> HtmlBlock:
-    """Where the report comes from: period, parameters hash, input hashes, code version."""
+    """Where the report comes from: period, parameters hash, input hashes, code version –
+    a technical record for checking, its terms explained in plain German first."""
     pv = res.provenance
+    terms = "".join(f"<dt>{text(k)}</dt><dd>{text(v)}</dd>" for k, v in PROVENANCE_TERMS)
+    intro = ('<p class="technical-note">Technischer Nachweis für die Nachprüfung durch die '
+             "Verwaltung: aus welchen Dateien und mit welchem Programmstand dieser Bericht "
+             "entstanden ist. Für das Verständnis des Berichts wird er nicht gebraucht. Die "
+             f'Begriffe:</p><dl class="terms">{terms}</dl>')
     rows = [("Bericht", f"{res.report.title} ({res.report.span})"),
             ("Parameter (SHA-256)", pv.params_sha256),
             ("Konzeptkatalog", f"{pv.catalogue_file} (SHA-256 {pv.catalogue_sha256})"),
@@ -633,16 +740,16 @@ def provenance(res: ReportResults) -> HtmlBlock:
     if pv.built_on is not None:
         rows.append(("Erstellt", fmt.date(pv.built_on)))
     facts = "".join(f"<dt>{text(k)}</dt><dd><code>{text(v)}</code></dd>" for k, v in rows)
-    inputs = table(pv.imports, [
-        ("kind", "Art", lambda r: IMPORT_KINDS.get(r["kind"], r["kind"])),
-        ("ak_id", "AK / Stichtag", lambda r: text(r["ak_id"]) if r["kind"] == "status"
-         else (fmt.date(dt.date.fromisoformat(r["period"])) if r["kind"].startswith("extract")
-               else "")),
-        ("file_name", "Datei", lambda r: text(r["file_name"])),
-        ("sha256", "SHA-256", lambda r: f"<code>{text(r['sha256'])}</code>"),
-        ("imported_at", "importiert", lambda r: fmt.date(r["imported_at"].date())),
-    ], caption="Eingangsdateien", css_class="compact provenance-inputs")
-    return HtmlBlock(f'<dl class="facts provenance">{facts}</dl>') + inputs
+    from integrationsmonitor.data_annex import input_file_table
+
+    inputs = table(input_file_table(res), [
+        ("kind", "Art", lambda r: text(r["Art"])),
+        ("ak_id", "AK / Stichtag", lambda r: text(r["AK / Stichtag"])),
+        ("file_name", "Datei", lambda r: text(r["Datei"])),
+        ("sha256", "SHA-256", lambda r: f"<code>{text(r['SHA-256'])}</code>"),
+        ("imported_at", "importiert", lambda r: fmt.date(r["importiert"])),
+    ], caption="Eingangsdateien", css_class="compact provenance-inputs", sheet="eingangsdateien")
+    return HtmlBlock(f'{intro}<dl class="facts provenance">{facts}</dl>') + inputs
 
 
 
@@ -744,8 +851,8 @@ def key_messages(res: ReportResults) -> list[str]:
                  and a.verdict.severity > before_v[a.indicator.id].severity]
         if better or worse:
             out.append(f"Seit dem {res.previous.label} besser bewertet: "
-                       f"{', '.join(better) or 'keiner'}; schlechter: "
-                       f"{', '.join(worse) or 'keiner'}.")
+                       f"{res.names_of(better) or 'keiner'}; schlechter: "
+                       f"{res.names_of(worse) or 'keiner'}.")
     if res.cases is not None:
         t, days = res.cases.by_rechtskreis, res.cases.days
         compare = days.previous or days.baseline
@@ -807,18 +914,18 @@ def at_a_glance(res: ReportResults) -> HtmlBlock:
 def achievements(res: ReportResults) -> HtmlBlock:
     """What was achieved in the report's time: the Umsetzungsquote at the end of each of its
     half-years, and the measures that moved forward (new ones umgesetzt first)."""
-    rows = []
-    for p in res.report.half_years:
-        rate = _total_rate(res, p.id)
-        rows.append({"p": p.label, "rate": fmt.percent(rate) if rate is not None else "–"})
-    if res.previous is not None:
-        rate = _total_rate(res, res.previous.id)
-        rows.insert(0, {"p": f"{res.previous.label} (Vergleich)",
-                        "rate": fmt.percent(rate) if rate is not None else "–"})
-    halves = table(pd.DataFrame(rows), [
-        ("p", "Halbjahr", lambda r: text(r["p"])),
-        ("rate", "Umsetzungsquote", lambda r: text(r["rate"]))],
-        caption="Umsetzungsquote am Ende der Halbjahre", numeric=["rate"])
+    from integrationsmonitor.data_annex import rate_history_table
+
+    compared = [res.previous] if res.previous else []
+    shown = [p.label for p in [*compared, *res.report.half_years]]
+    history = rate_history_table(res)
+    halves = table(history[history["Halbjahr"].isin(shown)], [
+        ("p", "Halbjahr", lambda r: text(r["Halbjahr"])),
+        ("day", "Stichtag", lambda r: fmt.date(r["Stichtag"])),
+        ("rate", "Umsetzungsquote", lambda r: fmt.percent(r["Umsetzungsquote (%)"] / 100))],
+        caption="Umsetzungsquote am Ende der Halbjahre", numeric=["rate"],
+        sheet="umsetzungsquote_verlauf", part="Vergleich und Halbjahre des Berichts",
+        sheet_columns={"rate": "Umsetzungsquote (%)"})
     v = res.view
     done = v[v["group"].eq("umgesetzt") & (v["change"].isin(["vorwärts", "neu"])
                                           | (res.previous is None))]
@@ -839,7 +946,8 @@ def achievements(res: ReportResults) -> HtmlBlock:
             ("prev", "vorher", lambda r: text(vocab.status_label(r["previous_status"]))
              if pd.notna(r["previous_status"]) else "–"),
             ("now", "jetzt", lambda r: status_badge(r["status"], r["status_label"])),
-        ], caption=f"Fortschritte {since}", css_class="compact"))
+        ], caption=f"Fortschritte {since}", css_class="compact", sheet="massnahmen",
+            part="vorangekommen", sheet_columns={"prev": "Status Vorbericht", "now": "Status"}))
     return join(parts)
 
 
@@ -853,9 +961,10 @@ def report_decisions(res: ReportResults) -> HtmlBlock:
     return table(d, [
         ("decision_id", "Nr.", lambda r: text(r["decision_id"])),
         ("decided_on", "Datum", lambda r: fmt.date(r["decided_on"])),
-        ("decision", "Entscheidung", lambda r: text(r["decision"])),
-        ("reason", "Anlass", lambda r: text(r["reason"])),
-    ], caption=f"Entscheidungen der {body} {res.report.span}")
+        ("decision", "Entscheidung", lambda r: text(res.explain_ids(r["decision"]))),
+        ("reason", "Anlass", lambda r: text(res.explain_ids(r["reason"]))),
+    ], caption=f"Entscheidungen der {body} {res.report.span}", sheet="entscheidungen",
+        part="im Berichtszeitraum")
 
 
 def kreistag_requests(res: ReportResults) -> HtmlBlock:
@@ -879,21 +988,24 @@ def kreistag_requests(res: ReportResults) -> HtmlBlock:
     blocked = res.view[res.view["blocked"]]
     if len(blocked):
         items.append(f"zur Kenntnis zu nehmen, dass "
-                     f"{fmt.count(len(blocked), 'Maßnahme', 'Maßnahmen')} "
-                     f"({', '.join(blocked['measure_id'])}) wegen fehlender Mittel ausgesetzt "
-                     f"{fmt.agree(len(blocked), 'ist', 'sind')}, und über die Bereitstellung "
-                     "von Mitteln oder die Unterstützung von Förderanträgen zu beraten")
+                     f"{fmt.count(len(blocked), 'Maßnahme', 'Maßnahmen')} wegen fehlender "
+                     f"Mittel ausgesetzt {fmt.agree(len(blocked), 'ist', 'sind')}, und über "
+                     "die Bereitstellung von Mitteln oder die Unterstützung von Förderanträgen "
+                     f"zu beraten: {res.names_of(blocked['measure_id'])}")
     proposed = [a.indicator.id for a in res.assessments
                 if not a.indicator.adopted_by(res.period.end)]
     if proposed:
-        items.append(f"zur Kenntnis zu nehmen, dass die Zielwerte von {', '.join(proposed)} "
-                     f"noch nicht beschlossen sind (zuständig: {_steering_body(res)})")
+        items.append(f"zur Kenntnis zu nehmen, dass "
+                     f"{'der Zielwert' if len(proposed) == 1 else 'die Zielwerte'} von "
+                     f"{res.names_of(proposed)} noch nicht beschlossen "
+                     f"{fmt.agree(len(proposed), 'ist', 'sind')} "
+                     f"(zuständig: {_steering_body(res)})")
     far = [a.indicator.id for a in res.assessments
            if a.verdict.code in ("deutlich_hinter_zielpfad", "verschlechtert",
                                  "nicht_erreicht", "nicht_gehalten")]
     if far:
-        items.append(f"die Entwicklung der Indikatoren {', '.join(far)} zu beachten, die "
-                     "deutlich hinter ihrem Ziel liegen")
+        items.append(f"die Entwicklung der Indikatoren zu beachten, die deutlich hinter "
+                     f"ihrem Ziel liegen: {res.names_of(far)}")
     lis = "".join(f"<li>{text(i)}</li>" for i in items)
     return HtmlBlock(f"<p>Der {text(body)} wird gebeten,</p><ol class=\"requests\">{lis}</ol>")
 
@@ -902,26 +1014,20 @@ def kreistag_requests(res: ReportResults) -> HtmlBlock:
 
 def completion_by_goal(res: ReportResults) -> HtmlBlock:
     """Per AK and goal: how many measures were umgesetzt/Daueraufgabe, running, open, outside."""
-    c, v = res.catalogue, res.view
-    rows = []
-    for g in c.goals.itertuples():
-        m = v[v["goal_ids"].apply(lambda gs, gid=g.goal_id: gid in gs)]
-        counts = m["group"].value_counts()
-        rows.append({"ak": res.ak_labels[g.ak_id], "goal": g.goal_id, "text": g.text,
-                     "n": len(m), "done": counts.get("umgesetzt", 0),
-                     "running": counts.get("laufend", 0), "open": counts.get("offen", 0),
-                     "out": counts.get("ausserhalb", 0)})
-    frame = pd.DataFrame(rows)
+    from integrationsmonitor.data_annex import goal_completion_table
+
+    frame = goal_completion_table(res)
     return own_text(res, "maßnahmen") + table(frame, [
-        ("goal", "Ziel", lambda r: text(r["goal"])),
-        ("text", "Ziel (Wortlaut)", lambda r: text(_shorten(r["text"], 90))),
-        ("n", "Maßnahmen", lambda r: fmt.number(r["n"])),
-        ("done", "umgesetzt / Dauer", lambda r: fmt.number(r["done"])),
-        ("running", "in Umsetzung", lambda r: fmt.number(r["running"])),
-        ("open", "offen", lambda r: fmt.number(r["open"])),
-        ("out", "entfallen / keine Lösung", lambda r: fmt.number(r["out"])),
+        ("goal", "Ziel", lambda r: text(r["Ziel"])),
+        ("text", "Ziel (Wortlaut)", lambda r: text(_shorten(r["Ziel (Wortlaut)"], 90))),
+        ("n", "Maßnahmen", lambda r: fmt.number(r["Maßnahmen"])),
+        ("done", "umgesetzt / Dauer", lambda r: fmt.number(r["umgesetzt / Daueraufgabe"])),
+        ("running", "in Umsetzung", lambda r: fmt.number(r["in Umsetzung"])),
+        ("open", "offen", lambda r: fmt.number(r["offen"])),
+        ("out", "entfallen / keine Lösung", lambda r: fmt.number(r["entfallen / keine Lösung"])),
     ], caption=f"Umsetzung der Maßnahmen je Ziel am {fmt.date(res.period.stichtag)}",
         css_class="compact", numeric=["n", "done", "running", "open", "out"],
+        sheet="umsetzung_je_ziel", sheet_columns={"done": "umgesetzt / Daueraufgabe"},
         legend="Eine Maßnahme, die mehreren Zielen dient, zählt bei jedem dieser Ziele.")
 
 
@@ -940,38 +1046,31 @@ def continuing_tasks(res: ReportResults) -> HtmlBlock:
         ("measure_id", "ID", lambda r: text(r["measure_id"])),
         ("text", "Maßnahme", lambda r: text(_shorten(r["text"], 110))),
         ("financing", "Finanzierung", lambda r: text(vocab.financing_label(r["financing"]))),
-    ], caption="Daueraufgaben nach dem Ende der Laufzeit", css_class="compact")
-
-
-OPEN_REASONS = {"ausgesetzt_mittel": "fehlende Mittel (ausgesetzt)",
-                "keine_loesung": "zur Zeit keine Lösung möglich",
-                "nicht_begonnen": "nicht begonnen", "in_planung": "in Planung geblieben",
-                "verzoegert": "verzögert", "in_umsetzung": "noch in Umsetzung",
-                "entfallen": "entfallen"}
+    ], caption="Daueraufgaben nach dem Ende der Laufzeit", css_class="compact",
+        sheet="massnahmen", part="Daueraufgaben")
 
 
 def open_items(res: ReportResults) -> HtmlBlock:
     """What remained open at the end of the term, grouped by why."""
-    v = res.view[~res.view["status"].isin(["umgesetzt", "daueraufgabe"])]
+    from integrationsmonitor.data_annex import open_measure_table
+
+    v = open_measure_table(res)
     if v.empty:
         return note("Alle Maßnahmen sind umgesetzt oder laufen als Daueraufgabe.")
-    order = list(OPEN_REASONS)
-    v = v.assign(reason=v["status"].map(lambda s: OPEN_REASONS.get(s, "ohne Meldung")),
-                 rank=v["status"].map(lambda s: order.index(s) if s in order else len(order)))
-    v = v.sort_values(["rank", "measure_id"])
-    counts = v["reason"].value_counts()
+    counts = v["Stand"].value_counts()
     lead = ("<p>" + fmt.count(len(v), "Maßnahme ist", "Maßnahmen sind") + " zum Ende der "
             "Laufzeit nicht umgesetzt: " + "; ".join(
-                f"{text(k)} {fmt.number(counts[k])}" for k in dict.fromkeys(v["reason"]))
+                f"{text(k)} {fmt.number(counts[k])}" for k in dict.fromkeys(v["Stand"]))
             + ".</p>")
     return HtmlBlock(lead) + table(v, [
-        ("measure_id", "ID", lambda r: text(r["measure_id"])),
-        ("text", "Maßnahme", lambda r: text(_shorten(r["text"], 90))),
-        ("reason", "Stand", lambda r: text(r["reason"])),
+        ("measure_id", "ID", lambda r: text(r["ID"])),
+        ("text", "Maßnahme", lambda r: text(_shorten(r["Maßnahme"], 90))),
+        ("reason", "Stand", lambda r: text(r["Stand"])),
         ("sachstand", "Sachstand (Meldung des Arbeitskreises)",
-         lambda r: text(_shorten(r["sachstand"], 90))
-         if isinstance(r["sachstand"], str) else ""),
-    ], caption="Offen gebliebene Maßnahmen", css_class="compact")
+         lambda r: text(_shorten(r["Sachstand"], 90))
+         if isinstance(r["Sachstand"], str) else ""),
+    ], caption="Offen gebliebene Maßnahmen", css_class="compact", sheet="offen_geblieben",
+        sheet_columns={"sachstand": "Sachstand"})
 
 
 def recommendations(res: ReportResults) -> HtmlBlock:
@@ -981,24 +1080,23 @@ def recommendations(res: ReportResults) -> HtmlBlock:
                                                                "nicht_gehalten")]
     if missed:
         items.append("Nicht erreichte Ziele fortschreiben oder begründet aufgeben: " + "; ".join(
-            f"{a.indicator.id} {a.indicator.title}"
-            + (f" ({fmt.percent(a.verdict.share_of_way, 0)} des Weges)"
+            res.name_of(a.indicator.id)
+            + (f": {fmt.percent(a.verdict.share_of_way, 0)} des Weges"
                if a.verdict.share_of_way is not None else "") for a in missed) + ".")
     never = res.view[res.view["status"].isin(["nicht_begonnen", "in_planung"])]
     if len(never):
         items.append(f"{fmt.count(len(never), 'Maßnahme', 'Maßnahmen')} "
-                     f"({', '.join(never['measure_id'])}) "
                      f"{fmt.agree(len(never), 'kam', 'kamen')} über die Planung nicht hinaus: "
-                     "Bedarf und Träger neu prüfen, bevor sie in ein Folgekonzept übernommen "
-                     "werden.")
+                     f"{res.names_of(never['measure_id'])}. Bedarf und Träger neu prüfen, "
+                     "bevor sie in ein Folgekonzept übernommen werden.")
     blocked = res.view[res.view["blocked"] | res.view["funding_dependent"]
                        & ~res.view["group"].eq("umgesetzt")]
     if len(blocked):
-        ids = ", ".join(blocked["measure_id"])
+        ids = res.names_of(blocked["measure_id"])
         items.append(f"Die Finanzierung vor der Aufnahme klären: "
-                     f"{fmt.count(len(blocked), 'Maßnahme', 'Maßnahmen')} ({ids}) "
+                     f"{fmt.count(len(blocked), 'Maßnahme', 'Maßnahmen')} "
                      f"{fmt.agree(len(blocked), 'hängt', 'hängen')} von Mitteln Dritter ab "
-                     f"und {fmt.agree(len(blocked), 'ist', 'sind')} nicht umgesetzt.")
+                     f"und {fmt.agree(len(blocked), 'ist', 'sind')} nicht umgesetzt: {ids}.")
     lasting = res.view[res.view["status"] == "daueraufgabe"]
     if len(lasting):
         items.append(f"{fmt.count(len(lasting), 'Daueraufgabe', 'Daueraufgaben')} "
@@ -1006,7 +1104,7 @@ def recommendations(res: ReportResults) -> HtmlBlock:
     grey = [a for a in res.assessments if a.verdict.code == "nicht_bewertbar"]
     if grey:
         items.append("Nicht bewertbare Ziele klären: " + "; ".join(
-            f"{a.indicator.id} ({a.verdict.reason.rstrip('.')})" for a in grey) + ".")
+            f"{res.name_of(a.indicator.id)}: {a.verdict.reason.rstrip('.')}" for a in grey) + ".")
     lis = "".join(f"<li>{text(i)}</li>" for i in items) or "<li>keine</li>"
     return own_text(res, "empfehlungen") + HtmlBlock(
         f'<p>Aus den Daten abgeleitet (feste Regeln):</p><ol class="recommendations">{lis}</ol>')
