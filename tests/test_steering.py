@@ -118,7 +118,34 @@ def test_measure_stalled_in_this_and_the_previous_half_year_without_progress(rea
     assert m08.reason == "seit 3 Halbjahren „in Planung“ (Stand 10\xa0%), ohne Fortschritt"
     assert m08.since == Period.parse("2018-H2") and m08.ak_id == "ARB"
     assert m08.proposal == "Maßnahme neu terminieren oder streichen"
-    assert points[1].since == H1_19 and points[1].severity < m08.severity
+    m04 = points[1]
+    assert m04.since == H2_19 and m04.severity < m08.severity  # in Planung since 2019-H2
+    assert m04.reason == ("seit 1 Halbjahr „in Planung“ (Stand 40\xa0%), davor „verzögert“: "
+                          "zusammen 2 Halbjahre ohne Fortschritt")
+
+
+def test_since_counts_the_half_years_in_the_current_status_only(real_catalogue):
+    # SPR-M04 of the review: verzögert, verzögert, in Planung, in Planung (10 % throughout)
+    h1_20 = Period.parse("2020-H1")
+    hist = _history([(p, "SPR-M04", s, 10, None) for p, s in [
+        ("2018-H2", "verzoegert"), ("2019-H1", "verzoegert"), ("2019-H2", "in_planung"),
+        ("2020-H1", "in_planung")]])
+    point = next(p for p in _points(real_catalogue, h1_20, hist) if p.kind == "Maßnahme")
+    assert point.reason == ("seit 2 Halbjahren „in Planung“ (Stand 10\xa0%), davor "
+                            "„verzögert“: zusammen 4 Halbjahre ohne Fortschritt")
+    assert point.since == H2_19
+    view = period_view(real_catalogue, hist, h1_20, H2_19)
+    assert view.set_index("measure_id").at["SPR-M04", "periods_unchanged"] == 2
+
+
+def test_since_names_when_progress_stopped_within_a_longer_status(real_catalogue):
+    hist = _history([("2018-H2", "ARB-M08", "in_planung", 5, None),
+                     ("2019-H1", "ARB-M08", "in_planung", 10, None),
+                     ("2019-H2", "ARB-M08", "in_planung", 10, None)])
+    point = next(p for p in _points(real_catalogue, H2_19, hist) if p.kind == "Maßnahme")
+    assert point.reason == ("seit 3 Halbjahren „in Planung“ (Stand 10\xa0%), seit 2 "
+                            "Halbjahren ohne Fortschritt")
+    assert point.since == Period.parse("2018-H2")
 
 
 def test_measure_suspended_for_lack_of_funds(real_catalogue):

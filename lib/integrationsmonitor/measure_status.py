@@ -173,22 +173,42 @@ def period_view(catalogue: Catalogue, hist: pd.DataFrame, period: Period,
 
 
 def _periods_unchanged(hist: pd.DataFrame, period: Period) -> pd.Series:
-    """Per measure: the number of consecutive periods up to ``period`` with the same status."""
-    upto = hist[hist["period"] <= period.id].sort_values(["measure_id", "period"])
-    out = {}
-    for mid, grp in upto.groupby("measure_id"):
-        statuses = list(grp["status"])
-        periods = list(grp["period"])
-        if periods[-1] != period.id:
-            continue
-        n, expected = 1, Period.parse(periods[-1]).previous().id
-        for s, p in zip(reversed(statuses[:-1]), reversed(periods[:-1])):
-            if p != expected or s != statuses[-1]:
-                break
-            n += 1
-            expected = Period.parse(p).previous().id
-        out[mid] = n
-    return pd.Series(out, dtype="float64")
+    """Per measure: the number of consecutive periods up to ``period`` with the same status
+    (:func:`status_run`)."""
+    upto = hist[hist["period"] <= period.id]
+    out = {mid: len(_status_run(dict(zip(grp["period"], grp["status"])), period))
+           for mid, grp in upto.groupby("measure_id")}
+    return pd.Series({k: v for k, v in out.items() if v}, dtype="float64")
+
+
+def status_run(hist: pd.DataFrame, measure_id: str, period: Period) -> list[str]:
+    """The half-years in a row, up to and including ``period``, in which the measure has had
+    the status it has in ``period``, oldest first; [] when none is reported for ``period``.
+
+    The one rule for "seit wann in diesem Status": the column "Halbjahre im Status", the
+    Steuerungsbedarf ("seit 2 Halbjahren „in Planung“") and "ausgesetzt seit" all count it.
+    A half-year without a report ends the run.
+
+    >>> h = pd.DataFrame({"measure_id": ["M"] * 4,
+    ...                   "period": ["2018-H2", "2019-H1", "2019-H2", "2020-H1"],
+    ...                   "status": ["verzoegert", "verzoegert", "in_planung", "in_planung"]})
+    >>> status_run(h, "M", Period.parse("2020-H1"))
+    ['2019-H2', '2020-H1']
+    """
+    rows = hist[(hist["measure_id"] == measure_id) & (hist["period"] <= period.id)]
+    return _status_run(dict(zip(rows["period"], rows["status"])), period)
+
+
+def _status_run(status_by_period: dict[str, str], period: Period) -> list[str]:
+    current = status_by_period.get(period.id)
+    if current is None or pd.isna(current):
+        return []
+    run: list[str] = []
+    p = period
+    while status_by_period.get(p.id) == current:
+        run.insert(0, p.id)
+        p = p.previous()
+    return run
 
 
 def counts_by_status(view: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from integrationsmonitor import formatting as fmt
 from integrationsmonitor.catalogue import Catalogue
+from integrationsmonitor.measure_status import status_run
 from integrationsmonitor.periods import Period, ReportingCalendar
 from integrationsmonitor.verdict import GREEN, YELLOW, judge
 
@@ -200,20 +201,38 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
         run = _stall_run(history, r.measure_id, period, vocab)
         if len(run) < 2:
             continue
-        since = Period.parse(run[0])
-        halves = len(run)
+        # "seit" counts the half-years in *this* status (status_run, the one rule of the
+        # column "Halbjahre im Status"); a longer stall in another stalled status is named
+        # beside it, so the reason never stretches one status over earlier ones.
+        in_status = status_run(history, r.measure_id, period)
         pct = "" if pd.isna(r.progress_pct) else \
             f" (Stand {fmt.number(r.progress_pct)}\xa0%)"
-        raw.append(("Maßnahme", f"{r.measure_id}: {r.text}",
-                    f"seit {fmt.count(halves, 'Halbjahr', 'Halbjahre', case='dat')} "
-                    f"„{r.status_label}“{pct}, ohne Fortschritt",
-                    since, r.ak_id, _decisions_for(decisions, {r.measure_id}),
+        reason = (f"seit {fmt.count(len(in_status), 'Halbjahr', 'Halbjahre', case='dat')} "
+                  f"„{r.status_label}“{pct}")
+        if len(run) > len(in_status):
+            before = Period.parse(run[0])
+            earlier = history[(history["measure_id"] == r.measure_id)
+                              & history["period"].between(before.id, period.id)
+                              & ~history["period"].isin(in_status)]
+            labels = " bzw. ".join(f"„{catalogue.vocab.status_label(s)}“"
+                                   for s in dict.fromkeys(earlier.sort_values("period")
+                                                          ["status"]))
+            reason += (f", davor {labels}: zusammen "
+                       f"{fmt.count(len(run), 'Halbjahr', 'Halbjahre')} ohne Fortschritt")
+        elif len(run) < len(in_status):
+            reason += (f", seit {fmt.count(len(run), 'Halbjahr', 'Halbjahre', case='dat')} "
+                       "ohne Fortschritt")
+        else:
+            reason += ", ohne Fortschritt"
+        raw.append(("Maßnahme", f"{r.measure_id}: {r.text}", reason,
+                    Period.parse(in_status[0]), r.ak_id,
+                    _decisions_for(decisions, {r.measure_id}),
                     PROPOSALS["stalled_end" if period.end >= catalogue.term_end else "stalled"],
-                    SEVERITY["stalled_long" if halves >= 3 else "stalled"]))
+                    SEVERITY["stalled_long" if len(run) >= 3 else "stalled"]))
 
     # (4) measures suspended for lack of funds
     for r in view[view["blocked"]].itertuples():
-        run = _blocked_run(history, r.measure_id, period, vocab)
+        run = status_run(history, r.measure_id, period)
         financing = catalogue.vocab.financing_label(r.financing) if pd.notna(r.financing) \
             else "keine Angabe"
         raw.append(("Finanzierung", f"{r.measure_id}: {r.text}",
@@ -331,19 +350,6 @@ def _stall_run(history: pd.DataFrame, measure_id: str, period: Period,
                 break
         run.insert(0, p.id)
         later, p = r, p.previous()
-    return run
-
-
-def _blocked_run(history: pd.DataFrame, measure_id: str, period: Period,
-                 vocab: pd.DataFrame) -> list[str]:
-    rows = history[(history["measure_id"] == measure_id) & (history["period"] <= period.id)]
-    status = dict(zip(rows["period"], rows["status"]))
-    blocked = set(vocab.index[vocab["blocked_by_funding"].fillna(False).astype(bool)])
-    run: list[str] = []
-    p = period
-    while status.get(p.id) in blocked:
-        run.insert(0, p.id)
-        p = p.previous()
     return run
 
 
