@@ -171,6 +171,9 @@ def test_every_goal_of_the_concept_has_an_indicator(real_catalogue):
     by_id = {i.id: i for i in inds.indicators}
     assert by_id["UMS-I0"].adopted == Adoption(dt.date(2018, 11, 14), "2018-02")
     assert by_id["WOH-I4"].proposal and not by_id["UMS-I0"].proposal
+    # decision 2019-03 of the demo register put off the decision on WOH-I4's target
+    assert by_id["WOH-I4"].deferred == Adoption(dt.date(2019, 11, 20), "2019-03")
+    assert not by_id["WOH-I4"].awaits_adoption(dt.date(2019, 12, 31))
     assert by_id["BIL-I3"].target_kind == "halten"
     assert by_id["BIL-I5"].unit == "Teilnahmen" and by_id["BIL-I5"].fixed_baseline == (
         dt.date(2018, 7, 1), 0.0)

@@ -72,6 +72,21 @@ def test_first_point_asks_to_adopt_the_targets_not_yet_adopted(real_catalogue):
                 if p.kind == "Zielwerte"]
 
 
+def test_target_deferred_by_a_recorded_decision_is_not_proposed_again(real_catalogue):
+    deferral = Adoption(dt.date(2019, 11, 20), "2019-03")
+    woh = _count(id="WOH-I4", adopted=None, deferred=deferral, target=1.0)
+    before = _points(real_catalogue, H1_19, _history([]), [_assessed(woh, [1, 2], H1_19)])
+    # before the deferral the one open target is asked for, in the singular
+    assert before[0].kind == "Zielwerte"
+    assert before[0].subject == "Zielwert des Indikators WOH-I4"
+    assert before[0].proposal == "Zielwert beschließen (oder geändert beschließen)"
+    after = _points(real_catalogue, H2_19, _history([]), [_assessed(woh, [1, 2, 3], H2_19)])
+    assert not [p for p in after if p.kind == "Zielwerte"]
+    assert woh.target_state(H2_19.end) == "zurückgestellt (Beschluss 2019-03)"
+    assert woh.target_state(H1_19.end) == "nein (Vorschlag)"
+    assert _count().target_state(H1_19.end) == "ja"
+
+
 def test_every_indicator_not_best_is_a_point_yellow_included(real_catalogue):
     # path from 0 (01.07.2018) to 18 (30.06.2021): 30.06.2019 expects 6
     on_track = _assessed(_count(), [3, 6], H1_19)

@@ -65,7 +65,7 @@ def indicator_table(res: ReportResults) -> pd.DataFrame:
             "Zielpfad": num(v.expected), "Bewertung": v.headline,
             "Begründung": v.reason, "Bewertung Vorbericht": before.get(ind.id),
             **({"Wert Jahresmitte": num(a.series.get(mid.stichtag))} if mid else {}),
-            "Zielwert beschlossen": "ja" if ind.adopted_by(res.period.end) else "nein (Vorschlag)",
+            "Zielwert beschlossen": ind.target_state(res.period.end),
         })
     return pd.DataFrame(rows)
 

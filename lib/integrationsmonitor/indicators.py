@@ -45,7 +45,7 @@ ALLOWED_KEYS = {"id", "title", "short_title", "goals", "kind", "numerator", "den
                 "reference",
                 "measures", "kennzahl", "scope", "unit", "unit_singular", "direction", "target",
                 "target_date", "target_kind", "cumulative_from", "baseline", "adopted",
-                "milestones", "caveats"}
+                "deferred", "milestones", "caveats"}
 TARGET_KINDS = ("erreichen", "halten")
 
 
@@ -65,7 +65,9 @@ class Indicator:
     "halten" (keep the value at or beyond the target). ``cumulative_from``: the count sums
     from this date and its Zielpfad starts at 0 there. ``baseline_value``/``baseline_date``:
     a baseline declared in the catalogue (else the value at the baseline Stichtag of the
-    data). ``adopted``: None while the target is a proposal. ``source``/``line``: where the
+    data). ``adopted``: None while the target is a proposal. ``deferred``: the decision by
+    which the Lenkungsgruppe deliberately put off deciding on the target (then it is not
+    proposed for adoption again until adopted). ``source``/``line``: where the
     indicator's target stands in the catalogue file, for error messages.
     """
 
@@ -93,6 +95,7 @@ class Indicator:
     source: str = INDICATORS_FILE
     line: int | None = None
     short_title: str | None = None
+    deferred: Adoption | None = None
 
     @property
     def name(self) -> str:
@@ -108,6 +111,26 @@ class Indicator:
     def adopted_by(self, day: dt.date) -> bool:
         """Whether the target was adopted on or before ``day``."""
         return self.adopted is not None and self.adopted.date <= day
+
+    def deferred_by(self, day: dt.date) -> bool:
+        """Whether, on ``day``, a recorded decision has put off the decision on the target
+        (and it is not adopted since)."""
+        return (self.deferred is not None and self.deferred.date <= day
+                and not self.adopted_by(day))
+
+    def awaits_adoption(self, day: dt.date) -> bool:
+        """Whether the target is, on ``day``, a proposal still to be decided: neither adopted
+        nor deferred by a decision."""
+        return not self.adopted_by(day) and not self.deferred_by(day)
+
+    def target_state(self, day: dt.date) -> str:
+        """The target's standing in words: "ja", "zurückgestellt (Beschluss 2019-03)",
+        "nein (Vorschlag)"."""
+        if self.adopted_by(day):
+            return "ja"
+        if self.deferred_by(day):
+            return f"zurückgestellt (Beschluss {self.deferred.decision})"
+        return "nein (Vorschlag)"
 
     @property
     def fixed_baseline(self) -> tuple[dt.date, float] | None:
@@ -253,16 +276,8 @@ def load_indicators(catalogue: Catalogue, path: str | Path | None = None) -> Ind
                 base_value = _number(b["value"], f"{where}.baseline.value", bad)
             if cumulative is not None:
                 bad(f"{where}.baseline", "cumulative_from legt die Basis schon fest (0)")
-        adopted = None
-        if raw.get("adopted") is not None:
-            a = raw["adopted"]
-            if not (isinstance(a, dict) and set(a) == {"date", "decision"}
-                    and str(a.get("decision") or "").strip()):
-                bad(f"{where}.adopted", "erwartet {date: JJJJ-MM-TT, decision: Nr. der "
-                    "Entscheidung im Register}")
-            else:
-                when = day(a["date"], f"{where}.adopted.date")
-                adopted = Adoption(when, str(a["decision"]).strip()) if when else None
+        adopted, deferred = (_decision_ref(raw, key, where, day, bad)
+                             for key in ("adopted", "deferred"))
         target = _number(raw.get("target"), f"{where}.target", bad)
         if raw.get("unit") == "Anteil" and target is not None and not 0 <= target <= 1:
             bad(f"{where}.target", "ein Anteil liegt zwischen 0 und 1 (z. B. 0.35 für 35 %)",
@@ -280,7 +295,8 @@ def load_indicators(catalogue: Catalogue, path: str | Path | None = None) -> Ind
             measures=tuple(raw.get("measures", [])), kennzahl=raw.get("kennzahl"),
             scope=dict(raw.get("scope") or {}), unit_singular=raw.get("unit_singular"),
             target_kind=target_kind, cumulative_from=cumulative, baseline_value=base_value,
-            baseline_date=base_date, adopted=adopted, source=name, line=lines.get(i),
+            baseline_date=base_date, adopted=adopted, deferred=deferred, source=name,
+            line=lines.get(i),
             short_title=_short_title(raw.get("short_title"), f"{where}.short_title", bad,
                                      lines.get(i)))
         fixed = ind.fixed_baseline
@@ -315,6 +331,20 @@ def _indicators_path(catalogue: Catalogue, path: str | Path | None) -> Path:
             and path.parent == own.parent:
         return own
     return path
+
+
+def _decision_ref(raw: dict, key: str, where: str, day, bad) -> Adoption | None:
+    """``adopted`` or ``deferred``: {date, decision} of a decision in the register."""
+    a = raw.get(key)
+    if a is None:
+        return None
+    if not (isinstance(a, dict) and set(a) == {"date", "decision"}
+            and str(a.get("decision") or "").strip()):
+        bad(f"{where}.{key}", "erwartet {date: JJJJ-MM-TT, decision: Nr. der "
+            "Entscheidung im Register}")
+        return None
+    when = day(a["date"], f"{where}.{key}.date")
+    return Adoption(when, str(a["decision"]).strip()) if when else None
 
 
 def _short_title(value: Any, where: str, bad, line: int | None) -> str | None:

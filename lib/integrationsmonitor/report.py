@@ -30,6 +30,9 @@ from integrationsmonitor.progress import decimal_year
 from integrationsmonitor.steering import RULES
 from integrationsmonitor.verdict import RULE_TEXT, baseline_time
 
+# The footnote mark of a target whose decision a recorded decision has put off.
+DEFERRED_MARK = "**"
+
 # Sections of the annex, referred to from the brief by their letter.
 ANNEX = {"indikatoren": "A 1", "massnahmen": "A 2", "verlauf": "A 3", "fallzahlen": "A 4",
          "entscheidungen": "A 5", "herkunft": "A 6", "daten": "A 7"}
@@ -183,8 +186,13 @@ def indicator_overview(res: ReportResults) -> HtmlBlock:
         "target": text(_table_value(res, a.indicator, a.indicator.target))
         + (" " + in_column("(halten)", "Zielart") if a.indicator.target_kind == "halten"
            else ""),
-        "verdict": a.verdict, "proposal": not a.indicator.adopted_by(end)}
+        "verdict": a.verdict, "proposal": a.indicator.awaits_adoption(end),
+        "deferred": a.indicator.deferred_by(end)}
         for a in res.assessments])
+    deferred = [a.indicator for a in res.assessments if a.indicator.deferred_by(end)]
+    deferred_note = "".join(f"{DEFERRED_MARK} Zielwert von {text(i.id)} "
+                            f"{text(i.target_state(end))}, kein Beschlussvorschlag. "
+                            for i in deferred)
     return own + table(rows, [
         ("id", "ID", lambda r: text(r["id"])),
         ("text", "Indikator", lambda r: r["title"]),
@@ -192,7 +200,9 @@ def indicator_overview(res: ReportResults) -> HtmlBlock:
         ("current", f"Wert {fmt.date(res.period.stichtag)}" if mid else "Wert",
          lambda r: text(r["current"])),
         ("expected", "Zielpfad", lambda r: text(r["expected"])),
-        ("target", "Ziel", lambda r: r["target"] + (footnote_mark() if r["proposal"] else "")),
+        ("target", "Ziel", lambda r: r["target"] + (
+            footnote_mark() if r["proposal"] else
+            footnote_mark(DEFERRED_MARK) if r["deferred"] else "")),
         ("verdict", "Bewertung", lambda r: verdict_badge(r["verdict"])),
     ], caption=f"Indikatoren am {fmt.date(res.period.stichtag)} im Vergleich zu den Zielen bis "
                f"{fmt.date(res.catalogue.term_end)}",
@@ -201,7 +211,8 @@ def indicator_overview(res: ReportResults) -> HtmlBlock:
         sheet_columns={"target": "Zielwert", "mid": "Wert Jahresmitte", "current": "Wert"},
         legend=f"{text(RULE_TEXT)} Zielpfad: erwarteter Wert am Stichtag. "
                + ("Pp.: Prozentpunkte. " if res.report.kind == HALF_YEAR else "")
-               + f"* Zielwert noch nicht beschlossen (Vorschlag). Verlauf jedes Indikators: "
+               + "* Zielwert noch nicht beschlossen (Vorschlag). " + deferred_note
+               + "Verlauf jedes Indikators: "
                f"{_annex('indikatoren')}.")
 
 
@@ -993,13 +1004,18 @@ def kreistag_requests(res: ReportResults) -> HtmlBlock:
                      "die Bereitstellung von Mitteln oder die Unterstützung von Förderanträgen "
                      f"zu beraten: {res.names_of(blocked['measure_id'])}")
     proposed = [a.indicator.id for a in res.assessments
-                if not a.indicator.adopted_by(res.period.end)]
+                if a.indicator.awaits_adoption(res.period.end)]
+    deferred = [a.indicator for a in res.assessments if a.indicator.deferred_by(res.period.end)]
     if proposed:
         items.append(f"zur Kenntnis zu nehmen, dass "
                      f"{'der Zielwert' if len(proposed) == 1 else 'die Zielwerte'} von "
                      f"{res.names_of(proposed)} noch nicht beschlossen "
                      f"{fmt.agree(len(proposed), 'ist', 'sind')} "
                      f"(zuständig: {_steering_body(res)})")
+    for ind in deferred:
+        items.append(f"zur Kenntnis zu nehmen, dass die {_steering_body(res)} die Entscheidung "
+                     f"über den Zielwert von {res.name_of(ind.id)} zurückgestellt hat "
+                     f"(Beschluss {ind.deferred.decision})")
     far = [a.indicator.id for a in res.assessments
            if a.verdict.code in ("deutlich_hinter_zielpfad", "verschlechtert",
                                  "nicht_erreicht", "nicht_gehalten")]

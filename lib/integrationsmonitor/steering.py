@@ -41,7 +41,8 @@ class Rule:
 
 
 RULES = (
-    Rule("Zielwerte", "Zielwerte, die noch nicht beschlossen sind (immer der erste Punkt)",
+    Rule("Zielwerte", "Zielwerte, die noch nicht beschlossen und nicht durch einen Beschluss "
+         "zurückgestellt sind (immer der erste Punkt)",
          "goals"),
     Rule("Indikator", "jeder Indikator, dessen Bewertung nicht die beste ist: hinter oder "
          "deutlich hinter dem Zielpfad, verschlechtert, Ziel nicht erreicht, Ziel nicht "
@@ -58,6 +59,7 @@ RULES = (
 # Beschlussvorschläge: the small rule set that proposes the decision for each point.
 PROPOSALS = {
     "adopt": "Zielwerte beschließen (oder geändert beschließen)",
+    "adopt_one": "Zielwert beschließen (oder geändert beschließen)",
     "end_missed": "Ergebnis feststellen; Ziel für die Fortschreibung des Konzepts übernehmen, "
                   "ändern oder aufgeben",
     "worse": "Ursache vom Arbeitskreis klären lassen; Gegenmaßnahme beschließen",
@@ -76,7 +78,8 @@ PROPOSALS = {
 }
 
 # Severity: higher first. The adoption of targets is always the first point.
-SEVERITY = {"adopt": 100, "verschlechtert": 60, "nicht_gehalten": 60, "nicht_erreicht": 55,
+SEVERITY = {"adopt": 100, "adopt_one": 100, "verschlechtert": 60, "nicht_gehalten": 60,
+            "nicht_erreicht": 55,
             "missing": 50, "deutlich_hinter_zielpfad": 45, "blocked": 40, "stalled_long": 35,
             "hinter_zielpfad": 30, "stalled": 25}
 
@@ -146,14 +149,16 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
     raw: list[tuple[str, str, str, Period | None, str | None, tuple[str, ...], str, int]] = []
     goal_ak = dict(zip(catalogue.goals["goal_id"], catalogue.goals["ak_id"]))
 
-    # (1) targets not yet adopted
-    proposed = [a.indicator for a in assessments if not a.indicator.adopted_by(period.end)]
+    # (1) targets not yet adopted; a target whose decision the steering body deliberately
+    # put off (``deferred`` in the catalogue) is not proposed again
+    proposed = [a.indicator for a in assessments if a.indicator.awaits_adoption(period.end)]
     if proposed:
         adopted_ids = sorted({a.indicator.adopted.decision for a in assessments
                               if a.indicator.adopted_by(period.end)})
         ids = ", ".join(i.id for i in proposed)
         n = len(proposed)
         subject = f"Zielwert des Indikators {ids}" if n == 1 else f"Zielwerte der Indikatoren {ids}"
+        key = "adopt_one" if n == 1 else "adopt"
         raw.append(("Zielwerte", subject,
                     f"{fmt.count(n, 'Zielwert', 'Zielwerte')} "
                     f"{'ist' if n == 1 else 'sind'} noch nicht beschlossen und "
@@ -161,8 +166,8 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
                     + "; ".join(f"{i.id} {i.format(i.target)} bis {fmt.date(i.target_date)}"
                                 + (" (halten)" if i.target_kind == "halten" else "")
                                 for i in proposed) + ".",
-                    first, None, _decisions_by_id(decisions, adopted_ids), PROPOSALS["adopt"],
-                    SEVERITY["adopt"]))
+                    first, None, _decisions_by_id(decisions, adopted_ids), PROPOSALS[key],
+                    SEVERITY[key]))
 
     # (2) indicators whose verdict is not the best
     measures_of_goal = _measures_of_goals(catalogue)
