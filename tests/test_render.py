@@ -504,3 +504,24 @@ def test_one_verdict_per_indicator_alike_in_overview_data_annex_and_steuerungsbe
         if r[head.index("Art")] == "Indikator":
             ident = r[head.index("Gegenstand")].split(":")[0]
             assert r[head.index("Grund")].startswith(sheet[ident]), (period, ident)
+
+
+# --- content of the review (reader findings), one test per finding --------------------------
+
+def _sheet_rows(folder: Path, sheet: str) -> list[tuple]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(folder / "tabellen.xlsx", read_only=True)
+    return list(wb[sheet].iter_rows(values_only=True))
+
+
+def test_final_report_names_the_first_stichtag_it_compares_with(rendered):
+    # The term starts with 2018-H2: its Stichtag 31.12.2018 is the final report's comparison,
+    # not the previous Stichtag (30.06.2021 follows 31.12.2020).
+    header = "Veränderung seit 31.12.2018 (erster Stichtag der Laufzeit)"
+    html = (rendered / "2018-2021" / "report.html").read_text(encoding="utf-8")
+    assert "seit dem 31.12.2018, dem ersten Stichtag der Laufzeit" in html
+    assert header in html and "Vorstichtag" not in html
+    assert "Vorstichtag" not in (rendered / "2018-2021" / "anhang.html").read_text(
+        encoding="utf-8")
+    assert header in _sheet_rows(rendered / "2018-2021", "fallzahlen_rechtskreis")[0]

@@ -27,7 +27,7 @@ from integrationsmonitor import formatting as fmt
 from integrationsmonitor.compute import PublishedTable, ReportResults
 from integrationsmonitor.disclosure import LEGEND
 from integrationsmonitor.html import CHANGE_SYMBOLS
-from integrationsmonitor.periods import ANNUAL, FINAL
+from integrationsmonitor.periods import ANNUAL, FINAL, HALF_YEAR
 from integrationsmonitor.workbook import neutralise_csv, safe_text
 
 WORKBOOK = "tabellen.xlsx"
@@ -222,14 +222,38 @@ def published_counts(t: PublishedTable,
     return out.reset_index(names="Merkmal")
 
 
+# What the Stichtag a report compares with is, in words: the previous half-year's for a
+# half-year report, the previous year's end for an annual report, the first half-year of the
+# term for the final report (periods.Report.comparison).
+COMPARISON_ROLES = {HALF_YEAR: "Vorstichtag", ANNUAL: "Vorjahresende",
+                    FINAL: "erster Stichtag der Laufzeit"}
+
+
+def comparison_role(res: ReportResults) -> str:
+    """The Stichtag the report compares with, in words ("Vorstichtag", "Vorjahresende",
+    "erster Stichtag der Laufzeit")."""
+    return COMPARISON_ROLES[res.report.kind]
+
+
+def comparison_header(res: ReportResults) -> str:
+    """The header of the change column against the compared Stichtag. Only the half-year
+    report compares with the previous Stichtag; the others name the date, so no reader takes
+    the first Stichtag of the term for the previous one."""
+    if res.report.kind == HALF_YEAR:
+        return "Veränderung zum Vorstichtag"
+    return (f"Veränderung seit {fmt.date(res.cases.days.previous)} "
+            f"({comparison_role(res)})")
+
+
 def case_changes(res: ReportResults) -> dict[str, tuple[dt.date, dt.date]]:
-    """The change columns of the case tables: to the baseline and to the previous Stichtag."""
+    """The change columns of the case tables: to the baseline and to the compared Stichtag
+    (:func:`comparison_header`)."""
     days = res.cases.days
     out = {}
     if days.baseline != days.current:
         out["Veränderung zur Basis"] = (days.current, days.baseline)
     if days.previous is not None and days.previous != days.baseline:
-        out["Veränderung zum Vorstichtag"] = (days.current, days.previous)
+        out[comparison_header(res)] = (days.current, days.previous)
     return out
 
 

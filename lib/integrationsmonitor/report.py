@@ -693,19 +693,20 @@ def case_tables(res: ReportResults) -> HtmlBlock:
 
 
 def _case_table(t: PublishedTable, res: ReportResults, key: str) -> HtmlBlock:
+    from integrationsmonitor.data_annex import case_changes, comparison_role
+
     days = res.cases.days
     display = t.display.copy()
     names = ["Merkmal", *(fmt.date(c) for c in display.columns)]
     labels = {days.baseline: f"{fmt.date(days.baseline)} (Basis)",
               days.current: f"{fmt.date(days.current)} (Stichtag)"}
     if days.previous is not None:
-        labels.setdefault(days.previous, fmt.date(days.previous))
+        labels.setdefault(days.previous, fmt.date(days.previous) + (
+            "" if res.report.kind == HALF_YEAR else f" ({comparison_role(res)})"))
     display.columns = [labels[c] for c in display.columns]
     extra = pd.DataFrame(index=display.index)
-    if days.baseline != days.current:
-        extra["Veränderung zur Basis"] = t.change(days.current, days.baseline).map(_signed)
-    if days.previous is not None and days.previous != days.baseline:
-        extra["Veränderung zum Vorstichtag"] = t.change(days.current, days.previous).map(_signed)
+    for name, (later, earlier) in case_changes(res).items():
+        extra[name] = t.change(later, earlier).map(_signed)
     return protected_table(display, t.title, "Merkmal", LEGEND + (f" {t.note}" if t.note else ""),
                            extra, sheet=f"fallzahlen_{key}",
                            sheet_columns=[*names, *extra.columns])
@@ -869,10 +870,12 @@ def key_messages(res: ReportResults) -> list[str]:
         compare = days.previous or days.baseline
         if compare != days.current:
             diff = t.published.at["Gesamt", days.current] - t.published.at["Gesamt", compare]
+            since = (f"gegenüber dem {fmt.date(compare)}" if res.report.kind != FINAL
+                     or days.previous is None else
+                     f"seit dem {fmt.date(compare)}, dem ersten Stichtag der Laufzeit")
             out.append(f"Am {fmt.date(days.current)} erhielten "
                        f"{t.display.at['Gesamt', days.current]} Personen der Zielgruppe "
-                       f"Leistungen nach AsylbLG oder SGB II ({_signed(diff)} gegenüber dem "
-                       f"{fmt.date(compare)}).")
+                       f"Leistungen nach AsylbLG oder SGB II ({_signed(diff)} {since}).")
     blocked = int(res.view["blocked"].sum())
     if blocked:
         out.append(f"{fmt.count(blocked, 'Maßnahme', 'Maßnahmen')} "
