@@ -525,3 +525,26 @@ def test_final_report_names_the_first_stichtag_it_compares_with(rendered):
     assert "Vorstichtag" not in (rendered / "2018-2021" / "anhang.html").read_text(
         encoding="utf-8")
     assert header in _sheet_rows(rendered / "2018-2021", "fallzahlen_rechtskreis")[0]
+
+
+def test_final_report_asks_about_funding_only_where_outside_money_is_missing(
+        rendered, demo_database):
+    import duckdb
+
+    con = duckdb.connect(str(demo_database), read_only=True)
+    unknown = con.execute("SELECT count(*) FROM measure_status WHERE period = '2021-H1' AND "
+                          "status = 'daueraufgabe' AND financing IS NULL").fetchone()[0]
+    con.close()
+    html = (rendered / "2018-2021" / "report.html").read_text(encoding="utf-8")
+    assert "ohne gesicherte Finanzierung" not in html
+    assert f"keine Angabe {unknown};" in html and f"Von den {unknown} ohne Angabe" in html
+    assert "Offen bleibt vor allem, was ohne Landes- und Bundesmittel" not in html
+
+
+def test_final_report_says_plainly_what_was_not_finished_by_the_end_of_the_term(rendered):
+    html = (rendered / "2018-2021" / "report.html").read_text(encoding="utf-8")
+    assert "noch in Umsetzung" not in html and "in Planung geblieben" not in html
+    assert "bis 30.06.2021 nicht abgeschlossen" in html
+    # BIL-M11: "nicht begonnen" in the five half-years before, "in Planung" only in 2021-H1
+    assert "erst im letzten Halbjahr in Planung (vorher 5 Halbjahre „nicht begonnen“)" in html
+

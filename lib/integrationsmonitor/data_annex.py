@@ -304,22 +304,98 @@ def goal_completion_table(res: ReportResults) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-OPEN_REASONS = {"ausgesetzt_mittel": "fehlende Mittel (ausgesetzt)",
+# Why a measure stayed open at the end of the term, in the order the report lists them. A
+# funding gap (measure_status.funding_gap) or a suspension for lack of money comes first,
+# whatever the status; then the status itself.
+OPEN_REASONS = {"finanzierung": "fehlende Finanzierung",
                 "keine_loesung": "zur Zeit keine Lösung möglich",
-                "nicht_begonnen": "nicht begonnen", "in_planung": "in Planung geblieben",
-                "verzoegert": "verzögert", "in_umsetzung": "noch in Umsetzung",
-                "entfallen": "entfallen"}
+                "verzoegert": "verzögert", "nicht_begonnen": "nicht begonnen",
+                "in_planung": "in Planung", "in_umsetzung": "nicht abgeschlossen",
+                "entfallen": "entfallen", "fehlt": "ohne Meldung"}
+
+
+def open_reason(row) -> str:
+    """The key in :data:`OPEN_REASONS` of an open measure (a row of the period view)."""
+    if row["blocked"] or row["gap"]:
+        return "finanzierung"
+    return row["status"] if row["status"] in OPEN_REASONS else "fehlt"
+
+
+def _history_frame(res: ReportResults) -> pd.DataFrame:
+    """The status history as rows (measure_id, period, status), from the status matrix."""
+    return res.status_matrix.stack().rename("status").reset_index()
+
+
+def open_history(res: ReportResults, measure_id: str, status: str) -> str:
+    """How a measure came to its status at the end of the term, in words: "in Planung seit
+    Beginn der Laufzeit", "in Planung seit dem 2. Halbjahr 2019 (4 Halbjahre)", "erst im
+    letzten Halbjahr in Planung (vorher 5 Halbjahre „nicht begonnen“)". Counts the half-years
+    in that status by the one rule (measure_status.status_run)."""
+    from integrationsmonitor.measure_status import status_run
+
+    hist, p, vocab = _history_frame(res), res.period, res.catalogue.vocab
+    label = vocab.status_label(status)
+    run = status_run(hist, measure_id, p)
+    first = res.periods[0]
+    if not run:
+        return label
+    if run[0] == first.id:
+        return f"{label} seit Beginn der Laufzeit"
+    if len(run) == 1:
+        before = p.previous()
+        earlier = status_run(hist, measure_id, before)
+        if not earlier:
+            return f"erst im letzten Halbjahr {label}"
+        mine = hist[hist["measure_id"] == measure_id]
+        was = mine.loc[mine["period"] == before.id, "status"].iloc[0]
+        return (f"erst im letzten Halbjahr {label} (vorher "
+                f"{fmt.count(len(earlier), 'Halbjahr', 'Halbjahre')} "
+                f"„{vocab.status_label(was)}“)")
+    start = next(q for q in res.periods if q.id == run[0])
+    return f"{label} seit dem {start.label} ({fmt.count(len(run), 'Halbjahr', 'Halbjahre')})"
+
+
+def open_measures(res: ReportResults) -> pd.DataFrame:
+    """The measures not umgesetzt at the end of the term with their reason key (``reason``,
+    :func:`open_reason`), sorted by reason and ID."""
+    from integrationsmonitor.measure_status import funding_gap
+
+    v = res.view[~res.view["status"].isin(["umgesetzt", "daueraufgabe"])]
+    v = v.assign(gap=funding_gap(v))
+    v = v.assign(reason=v.apply(open_reason, axis=1))
+    order = list(OPEN_REASONS)
+    return v.assign(rank=v["reason"].map(order.index)).sort_values(["rank", "measure_id"])
+
+
+def open_reason_counts(res: ReportResults) -> list[tuple[str, int]]:
+    """(reason in words, number of measures) of the open measures, in the order of
+    :data:`OPEN_REASONS`, only reasons that occur."""
+    counts = open_measures(res)["reason"].value_counts()
+    return [(OPEN_REASONS[k], int(counts[k])) for k in OPEN_REASONS if counts.get(k)]
 
 
 def open_measure_table(res: ReportResults) -> pd.DataFrame:
-    """The measures not umgesetzt at the end of the term, grouped by why (in that order)."""
-    v = res.view[~res.view["status"].isin(["umgesetzt", "daueraufgabe"])]
-    order = list(OPEN_REASONS)
-    v = v.assign(reason=v["status"].map(lambda s: OPEN_REASONS.get(s, "ohne Meldung")),
-                 rank=v["status"].map(lambda s: order.index(s) if s in order else len(order)))
-    v = v.sort_values(["rank", "measure_id"])
-    return pd.DataFrame({"ID": v["measure_id"], "Maßnahme": v["text"], "Stand": v["reason"],
-                         "Sachstand": v["sachstand"]})
+    """The measures not umgesetzt at the end of the term, grouped by why (in that order), each
+    with its history in words and its last Sachstand. A measure still "in Umsetzung" is said
+    plainly not to be finished by the end of the term."""
+    v = open_measures(res)
+    vocab, end = res.catalogue.vocab, fmt.date(res.period.end)
+    tag = res.catalogue.narrative.funding_tag
+
+    def stand(r) -> str:
+        if pd.isna(r["status"]):
+            return "keine Meldung zum Stichtag"
+        words = open_history(res, r["measure_id"], r["status"])
+        if r["status"] == "in_umsetzung":
+            words = f"bis {end} nicht abgeschlossen; {words}"
+        if r["gap"]:
+            words += f"; Finanzierung ({tag}): {vocab.financing_label(r['financing'])}"
+        return words
+
+    return pd.DataFrame({"ID": v["measure_id"], "Maßnahme": v["text"],
+                         "Grund": v["reason"].map(OPEN_REASONS),
+                         "Stand": [stand(r) for _, r in v.iterrows()],
+                         "Letzter Sachstand": v["sachstand"]})
 
 
 def notes(res: ReportResults, all_tables: dict[str, tuple[str, pd.DataFrame]]) -> pd.DataFrame:

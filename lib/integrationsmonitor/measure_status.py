@@ -273,3 +273,20 @@ def implementation_rates(view: pd.DataFrame, catalogue: Catalogue) -> pd.DataFra
     counts["rate_incl_running"] = (counts["umgesetzt"] + counts["laufend"]) / base
     return counts.reset_index(names="ak_id")[["ak_id", "base", *groups, "rate",
                                               "rate_incl_running"]]
+
+
+# A funding gap: the concept marks a measure as depending on outside money (its funding tag,
+# konzept.yaml "funding_dependent") and the Arbeitskreis reports its financing as not secured
+# (beantragt, offen, keine Mittel). A measure without that mark needs no outside money; a
+# missing financing ("keine Angabe") is reported as such, never counted as a gap.
+UNSECURED_FINANCING = ("beantragt", "offen", "keine_mittel")
+
+
+def funding_gap(view: pd.DataFrame) -> pd.Series:
+    """Per row of a :func:`period_view`: True where the measure has a funding gap (see above).
+
+    >>> funding_gap(pd.DataFrame({"funding_dependent": [True, True, False, True],
+    ...                           "financing": ["offen", "gesichert", "offen", None]})).tolist()
+    [True, False, False, False]
+    """
+    return view["funding_dependent"].astype(bool) & view["financing"].isin(UNSECURED_FINANCING)

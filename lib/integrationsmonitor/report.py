@@ -25,6 +25,7 @@ from integrationsmonitor.html import (
     table,
     text,
 )
+from integrationsmonitor.measure_status import funding_gap
 from integrationsmonitor.periods import ANNUAL, FINAL, HALF_YEAR
 from integrationsmonitor.progress import decimal_year
 from integrationsmonitor.steering import RULES
@@ -800,10 +801,15 @@ def preface(res: ReportResults) -> HtmlBlock:
 
 
 def conclusion(res: ReportResults) -> HtmlBlock:
-    """The Fazit, if the coordinator wrote one."""
+    """The Fazit: in the final report first what remained open, counted by reason from the
+    data (:func:`open_summary`), then the coordinator's words if any; elsewhere only those."""
     html = res.texts.get("fazit")
-    return HtmlBlock(f'<h2 id="fazit">Fazit</h2><div class="own-text">{html}</div>'
-                     if html else "")
+    generated = open_summary(res) if res.report.kind == FINAL else ""
+    if not (html or generated):
+        return HtmlBlock("")
+    return HtmlBlock('<h2 id="fazit">Fazit</h2>'
+                     + (f"<p>{text(generated)}</p>" if generated else "")
+                     + (f'<div class="own-text">{html}</div>' if html else ""))
 
 
 # --- at a glance ------------------------------------------------------------------------------
@@ -989,14 +995,18 @@ def kreistag_requests(res: ReportResults) -> HtmlBlock:
         missed = sum(a.verdict.code in ("nicht_erreicht", "nicht_gehalten")
                      for a in res.assessments)
         lasting = res.view[res.view["status"] == "daueraufgabe"]
-        unfunded = lasting[lasting["financing"].isna() | (lasting["financing"] != "gesichert")]
+        # Only a measure that needs outside money and has it not secured is a funding gap;
+        # "keine Angabe" is no gap (measure_status.funding_gap).
+        unfunded = lasting[funding_gap(lasting)]
         goals = fmt.count(missed, "nicht erreichte Ziel", "nicht erreichten Ziele")
         items.append(f"ein Folgekonzept in Auftrag zu geben, das die {goals} und die "
                      "Empfehlungen dieses Berichts aufnimmt")
         if len(unfunded):
+            tag = res.catalogue.narrative.funding_tag
             items.append(f"über die Finanzierung der "
                          f"{fmt.count(len(unfunded), 'Daueraufgabe', 'Daueraufgaben', case='gen')} "
-                         "ohne gesicherte Finanzierung zu beraten")
+                         f"zu beraten, die {tag} brauchen und deren Finanzierung nicht "
+                         f"gesichert ist: {res.names_of(unfunded['measure_id'])}")
         lis = "".join(f"<li>{text(i)}</li>" for i in items)
         return HtmlBlock(f"<p>Der {text(body)} wird gebeten,</p><ol class=\"requests\">{lis}</ol>")
     blocked = res.view[res.view["blocked"]]
@@ -1058,9 +1068,20 @@ def continuing_tasks(res: ReportResults) -> HtmlBlock:
     vocab = res.catalogue.vocab
     counts = v["financing"].map(lambda f: vocab.financing_label(f) or "keine Angabe") \
         .value_counts()
+    unknown = v[v["financing"].isna()]
+    dependent = int(unknown["funding_dependent"].sum())
+    tag = res.catalogue.narrative.funding_tag
+    # "keine Angabe" is reported as such; whether it can be a funding gap depends on the
+    # concept's funding tag (measure_status.funding_gap).
+    remark = "" if unknown.empty else (
+        f" Von den {fmt.number(len(unknown))} ohne Angabe "
+        + (f"braucht keine {tag}." if dependent == 0 else
+           f"{fmt.agree(dependent, 'braucht', 'brauchen')} {fmt.number(dependent)} {tag}; "
+           "die Angabe ist nachzufordern."))
     lead = ("<p>" + fmt.count(len(v), "Maßnahme läuft", "Maßnahmen laufen") + " als "
             "Daueraufgabe weiter; Finanzierung: " + "; ".join(
-                f"{text(k)} {fmt.number(n)}" for k, n in counts.items()) + ".</p>")
+                f"{text(k)} {fmt.number(n)}" for k, n in counts.items()) + "."
+            + text(remark) + "</p>")
     return HtmlBlock(lead) + table(v, [
         ("measure_id", "ID", lambda r: text(r["measure_id"])),
         ("text", "Maßnahme", lambda r: text(_shorten(r["text"], 110))),
@@ -1069,27 +1090,47 @@ def continuing_tasks(res: ReportResults) -> HtmlBlock:
         sheet="massnahmen", part="Daueraufgaben")
 
 
+def open_summary(res: ReportResults) -> str:
+    """The open measures at the end of the term counted by their reason, and the largest
+    group named (the same counts as the table "Offen gebliebene Maßnahmen"); "" when none."""
+    from integrationsmonitor.data_annex import open_reason_counts
+
+    counts = open_reason_counts(res)
+    if not counts:
+        return ""
+    n = sum(c for _, c in counts)
+    top = max(c for _, c in counts)
+    largest = [k for k, c in counts if c == top]
+    if len(counts) == 1:
+        most = ""
+    elif len(largest) == 1:
+        most = f" Die größte Gruppe: {largest[0]} ({fmt.number(top)})."
+    else:
+        most = (f" Am häufigsten, je {fmt.number(top)}: "
+                f"{', '.join(largest[:-1])} und {largest[-1]}.")
+    return (f"{fmt.count(n, 'Maßnahme ist', 'Maßnahmen sind')} zum "
+            f"{fmt.date(res.period.end)} nicht umgesetzt, nach dem Grund: "
+            + "; ".join(f"{k} {fmt.number(c)}" for k, c in counts) + "." + most)
+
+
 def open_items(res: ReportResults) -> HtmlBlock:
-    """What remained open at the end of the term, grouped by why."""
+    """What remained open at the end of the term, grouped by why, each with its history in
+    words and its last Sachstand."""
     from integrationsmonitor.data_annex import open_measure_table
 
     v = open_measure_table(res)
     if v.empty:
         return note("Alle Maßnahmen sind umgesetzt oder laufen als Daueraufgabe.")
-    counts = v["Stand"].value_counts()
-    lead = ("<p>" + fmt.count(len(v), "Maßnahme ist", "Maßnahmen sind") + " zum Ende der "
-            "Laufzeit nicht umgesetzt: " + "; ".join(
-                f"{text(k)} {fmt.number(counts[k])}" for k in dict.fromkeys(v["Stand"]))
-            + ".</p>")
-    return HtmlBlock(lead) + table(v, [
+    return HtmlBlock(f"<p>{text(open_summary(res))}</p>") + table(v, [
         ("measure_id", "ID", lambda r: text(r["ID"])),
         ("text", "Maßnahme", lambda r: text(_shorten(r["Maßnahme"], 90))),
+        ("why", "Grund", lambda r: text(r["Grund"])),
         ("reason", "Stand", lambda r: text(r["Stand"])),
-        ("sachstand", "Sachstand (Meldung des Arbeitskreises)",
-         lambda r: text(_shorten(r["Sachstand"], 90))
-         if isinstance(r["Sachstand"], str) else ""),
+        ("sachstand", "Letzter Sachstand (Meldung des Arbeitskreises)",
+         lambda r: text(_shorten(r["Letzter Sachstand"], 90))
+         if isinstance(r["Letzter Sachstand"], str) else ""),
     ], caption="Offen gebliebene Maßnahmen", css_class="compact", sheet="offen_geblieben",
-        sheet_columns={"sachstand": "Sachstand"})
+        sheet_columns={"sachstand": "Letzter Sachstand"})
 
 
 def recommendations(res: ReportResults) -> HtmlBlock:
