@@ -548,3 +548,17 @@ def test_final_report_says_plainly_what_was_not_finished_by_the_end_of_the_term(
     # BIL-M11: "nicht begonnen" in the five half-years before, "in Planung" only in 2021-H1
     assert "erst im letzten Halbjahr in Planung (vorher 5 Halbjahre „nicht begonnen“)" in html
 
+
+def test_ak_summary_counts_agree_with_the_rate_table_or_say_the_difference(
+        rendered, demo_database):
+    import duckdb
+
+    con = duckdb.connect(str(demo_database), read_only=True)
+    total, base = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE status NOT IN ('entfallen', 'keine_loesung')) "
+        "FROM measure_status WHERE period = '2020-H1' AND ak_id = 'WOH'").fetchone()
+    con.close()
+    assert total != base  # the demo's WOH has measures with "zur Zeit keine Lösung möglich"
+    html = (rendered / "2020-H1" / "report.html").read_text(encoding="utf-8")
+    assert (f"Wohn- und Lebensumfeld:</strong> {total} Maßnahmen, davon {base} in der "
+            "Umsetzungsquote") in html

@@ -300,7 +300,10 @@ def ak_summaries(res: ReportResults) -> HtmlBlock:
                   and verdicts[i.id].code != "nicht_bewertbar"]
         grey = [i.id for i in inds if verdicts[i.id].code == "nicht_bewertbar"]
         best = len(inds) - len(behind) - len(grey)
-        parts = [f"{fmt.count(len(v), 'Maßnahme', 'Maßnahmen')}, Umsetzungsquote "
+        base = int(rates.loc[rates["ak_id"] == ak.ak_id, "base"].iloc[0])
+        # Tabelle 1 counts the base of the Umsetzungsquote; say the difference in words.
+        counted = "" if base == len(v) else f", davon {fmt.number(base)} in der Umsetzungsquote"
+        parts = [f"{fmt.count(len(v), 'Maßnahme', 'Maßnahmen')}{counted}, Umsetzungsquote "
                  f"{fmt.percent(rate)}"]
         if res.previous is not None:
             parts.append(f"seit dem {res.previous.label} {moved} vorwärts, {back} rückwärts")
