@@ -562,3 +562,14 @@ def test_ak_summary_counts_agree_with_the_rate_table_or_say_the_difference(
     html = (rendered / "2020-H1" / "report.html").read_text(encoding="utf-8")
     assert (f"Wohn- und Lebensumfeld:</strong> {total} Maßnahmen, davon {base} in der "
             "Umsetzungsquote") in html
+
+
+@pytest.mark.parametrize("period, title, span, stichtag", [
+    ("2020", "Jahresbericht 2020", "01.01.2020–31.12.2020", "31.12.2020"),
+    ("2018-2021", "Abschlussbericht 2018–2021", "01.07.2018–30.06.2021", "30.06.2021"),
+    ("2020-H1", "Sachstandsbericht 1. Halbjahr 2020", "01.01.2020–30.06.2020", "30.06.2020")])
+def test_data_annex_notes_name_the_report_and_its_stichtag(rendered, period, title, span,
+                                                           stichtag):
+    notes = dict(_sheet_rows(rendered / period, "Hinweise")[1:])
+    assert notes["Bericht"].endswith(f": {title}")
+    assert (notes["Berichtszeitraum"], notes["Stichtag"]) == (span, stichtag)

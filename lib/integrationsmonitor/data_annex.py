@@ -399,7 +399,10 @@ def open_measure_table(res: ReportResults) -> pd.DataFrame:
 
 
 def notes(res: ReportResults, all_tables: dict[str, tuple[str, pd.DataFrame]]) -> pd.DataFrame:
-    rows = [("Bericht", f"{res.catalogue.title}: {res.period.label} ({res.period.id})"),
+    # The report itself (Sachstandsbericht, Jahresbericht, Abschlussbericht), never only the
+    # half-year its figures refer to.
+    rows = [("Bericht", f"{res.catalogue.title}: {res.report.title}"),
+            ("Berichtszeitraum", res.report.span),
             ("Stichtag", fmt.date(res.period.stichtag)),
             ("Berichtsdatum", fmt.date(res.params.report_day)),
             ("Quellen", "Statusbögen der Arbeitskreise; Register der Steuerungsentscheidungen; "
