@@ -573,3 +573,11 @@ def test_data_annex_notes_name_the_report_and_its_stichtag(rendered, period, tit
     notes = dict(_sheet_rows(rendered / period, "Hinweise")[1:])
     assert notes["Bericht"].endswith(f": {title}")
     assert (notes["Berichtszeitraum"], notes["Stichtag"]) == (span, stichtag)
+
+
+@pytest.mark.parametrize("period", ["2020-H1", "2020"])
+def test_markers_stand_on_their_own_line_never_running_into_the_text(rendered, period):
+    html = (rendered / period / "anhang.html").read_text(encoding="utf-8")
+    tags = [m.start() for m in re.finditer(r'<span[^>]*><span class="tag">', html)]
+    assert any("neu in diesem Halbjahr" in html[t:t + 200] for t in tags)
+    assert all(html[:t].endswith("<br>") for t in tags)

@@ -510,7 +510,7 @@ def steering_decisions(res: ReportResults) -> HtmlBlock:
         ("reason", "Anlass / geänderte Rahmenbedingung",
          lambda r: text(res.explain_ids(r["reason"]))),
         ("decision", "Entscheidung", lambda r: text(res.explain_ids(r["decision"])) + (
-            " " + in_column('<span class="tag">neu in diesem Halbjahr</span>', "Hinweis")
+            "<br>" + in_column('<span class="tag">neu in diesem Halbjahr</span>', "Hinweis")
             if r["in_period"] else "")),
         ("measure_ids", "Betroffene Maßnahmen", lambda r: text(r["measure_ids"]) or "alle"),
     ], caption=f"Steuerungsentscheidungen der {_steering_body(res)} bis zum Stichtag",
@@ -638,7 +638,7 @@ def _measure_table(res: ReportResults, measures: pd.DataFrame, goal_id: str) -> 
     return table(measures, [
         ("measure_id", "ID", lambda r: text(r["measure_id"])),
         ("text", "Maßnahme", lambda r: text(r["text"]) + (
-            " " + in_column(f'<span class="tag">{funding_tag}</span>', "Hinweis")
+            "<br>" + in_column(f'<span class="tag">{funding_tag}</span>', "Hinweis")
             if r["funding_dependent"] else "")),
         ("status", "Status", lambda r: status_badge(r["status"], r["status_label"]) + (
             "<br>" + in_column(f'<span class="pct">{fmt.number(r["progress_pct"])} %</span>',
