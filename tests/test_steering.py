@@ -110,7 +110,33 @@ def test_indicator_behind_with_blocked_measures_proposes_to_apply_for_funds(real
     red = _assessed(_count(), [0, 0], H1_19)
     point = next(p for p in _points(real_catalogue, H1_19, hist, [red]) if p.kind ==
                  "Indikator")
-    assert point.proposal == PROPOSALS["blocked_behind"]
+    # the proposal names the goal (never "dieses Ziels" without one on the page)
+    assert point.proposal == "Mittel beantragen für die ausgesetzten Maßnahmen des Ziels TEI-Z2"
+
+
+def test_watching_is_no_decision_and_names_no_working_group_without_one(real_catalogue):
+    from types import SimpleNamespace
+
+    from integrationsmonitor.report import decisions_asked
+
+    # UMS-I0 counts the measures of every AK: the steering body is in charge, no AK
+    ums = _count(id="UMS-I0", goals=(), kind="implementation", unit="Anteil", target=1.0,
+                 cumulative_from=None, baseline_value=0.0, baseline_date=dt.date(2018, 7, 1))
+    yellow = assess(ums, pd.Series([0.2, 0.25], index=[dt.date(2018, 12, 31),
+                                                       H1_19.stichtag]), H1_19.stichtag,
+                    0.9, 0.6)
+    red = _assessed(_count(id="TEI-I5"), [0, 0], H1_19)
+    assert (yellow.verdict.code, red.verdict.code) == ("hinter_zielpfad",
+                                                       "deutlich_hinter_zielpfad")
+    points = _points(real_catalogue, H1_19, _history([]), [yellow, red])
+    watch = next(p for p in points if p.subject.startswith("UMS-I0"))
+    assert watch.ak_id is None and not watch.to_decide
+    assert watch.proposal == "Beobachten; Bericht über die Gegensteuerung zum nächsten Stichtag"
+    assert "Arbeitskreis" not in watch.proposal
+    html = str(decisions_asked(SimpleNamespace(steering=points)))
+    decide, notice = html.split("Zur Kenntnis")
+    assert "Zur Entscheidung (1 von 2 Punkten im Steuerungsbedarf)" in decide
+    assert "Beobachten" not in decide and "Beobachten" in notice
 
 
 def test_measure_stalled_in_this_and_the_previous_half_year_without_progress(real_catalogue):

@@ -905,19 +905,33 @@ def _signed_points(diff: float) -> str:
 
 
 def decisions_asked(res: ReportResults) -> HtmlBlock:
-    """The decisions the Steuerungsbedarf proposes, grouped by proposal, with the points."""
+    """The decisions the Steuerungsbedarf proposes, grouped by proposal, with the points; the
+    points only to be watched ("Beobachten") follow separately "zur Kenntnis"."""
     if not res.steering:
         return note("Es steht keine Entscheidung an.")
-    groups: dict[str, list[int]] = {}
-    for p in res.steering:
-        groups.setdefault(p.proposal, []).append(p.nr)
-    items = "".join(
-        f"<li><strong>{text(proposal)}</strong> "
-        f"({'Punkt' if len(nrs) == 1 else 'Punkte'} {', '.join(map(str, nrs))})</li>"
-        for proposal, nrs in groups.items())
-    n = fmt.count(len(res.steering), "Punkt", "Punkte")
-    return HtmlBlock(f'<p class="asked">Zur Entscheidung ({n} im Steuerungsbedarf):</p>'
-                     f'<ol class="decisions-asked">{items}</ol>')
+
+    def grouped(points) -> str:
+        groups: dict[str, list[int]] = {}
+        for p in points:
+            groups.setdefault(p.proposal, []).append(p.nr)
+        return "".join(
+            f"<li><strong>{text(proposal)}</strong> "
+            f"({'Punkt' if len(nrs) == 1 else 'Punkte'} {', '.join(map(str, nrs))})</li>"
+            for proposal, nrs in groups.items())
+
+    decide = [p for p in res.steering if p.to_decide]
+    watch = [p for p in res.steering if not p.to_decide]
+    n = len(res.steering)
+    parts = []
+    if decide:
+        of_all = fmt.count(n, "Punkt", "Punkte", case="dat")
+        parts.append(f'<p class="asked">Zur Entscheidung ({fmt.number(len(decide))} von '
+                     f"{of_all} im Steuerungsbedarf):</p>"
+                     f'<ol class="decisions-asked">{grouped(decide)}</ol>')
+    if watch:
+        parts.append('<p class="asked">Zur Kenntnis (beobachten, keine Entscheidung nötig):'
+                     f'</p><ul class="decisions-asked">{grouped(watch)}</ul>')
+    return HtmlBlock("".join(parts))
 
 
 def at_a_glance(res: ReportResults) -> HtmlBlock:

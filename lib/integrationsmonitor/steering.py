@@ -63,11 +63,15 @@ PROPOSALS = {
     "end_missed": "Ergebnis feststellen; Ziel für die Fortschreibung des Konzepts übernehmen, "
                   "ändern oder aufgeben",
     "worse": "Ursache vom Arbeitskreis klären lassen; Gegenmaßnahme beschließen",
-    "blocked_behind": "Mittel beantragen für die ausgesetzten Maßnahmen dieses Ziels",
-    "stalled_behind": "Maßnahmen dieses Ziels neu terminieren oder streichen",
+    "worse_all": "Ursache klären lassen; Gegenmaßnahme beschließen",
+    # {goals}: "des Ziels BIL-Z2" / "der Ziele BIL-Z2, BIL-Z3" (the goals of those measures)
+    "blocked_behind": "Mittel beantragen für die ausgesetzten Maßnahmen {goals}",
+    "stalled_behind": "Maßnahmen {goals} neu terminieren oder streichen",
     "far_behind": "Zielwert überprüfen oder Maßnahmen verstärken",
+    # Not a decision: listed "zur Kenntnis" (SteeringPoint.to_decide False).
     "behind": "Beobachten; der Arbeitskreis berichtet zum nächsten Stichtag über die "
               "Gegensteuerung",
+    "behind_all": "Beobachten; Bericht über die Gegensteuerung zum nächsten Stichtag",
     "stalled": "Maßnahme neu terminieren oder streichen",
     "stalled_end": "Maßnahme in die Fortschreibung des Konzepts übernehmen oder streichen",
     "funds_requested": "Bewilligung nachhalten; bei Ablehnung andere Finanzierung suchen oder "
@@ -98,6 +102,8 @@ class SteeringPoint:
         decisions: the decisions recorded so far, "Nr. … vom …: …".
         proposal: the Beschlussvorschlag.
         severity: higher is more urgent; the table is sorted by it.
+        to_decide: False for a point only to be watched ("Beobachten"): the brief lists it
+            "zur Kenntnis", not among the decisions asked for.
     """
 
     nr: int
@@ -109,6 +115,7 @@ class SteeringPoint:
     decisions: tuple[str, ...]
     proposal: str
     severity: int
+    to_decide: bool = True
 
     @property
     def since_label(self) -> str:
@@ -146,7 +153,8 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
     """
     cal = ReportingCalendar.of(catalogue)
     first = cal.periods[0]
-    raw: list[tuple[str, str, str, Period | None, str | None, tuple[str, ...], str, int]] = []
+    # (kind, subject, reason, since, ak_id, decisions, proposal, severity[, to_decide])
+    raw: list[tuple] = []
     goal_ak = dict(zip(catalogue.goals["goal_id"], catalogue.goals["ak_id"]))
 
     # (1) targets not yet adopted; a target whose decision the steering body deliberately
@@ -182,21 +190,29 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
         linked = set().union(*(measures_of_goal.get(g, set()) for g in ind.goals)) \
             if ind.goals else (set(view.loc[view["ak_id"] == ak, "measure_id"]) if ak else set())
         mine = view[view["measure_id"].isin(linked)]
+        affected = None
         if v.code == "nicht_erreicht":
             key = "end_missed"
         elif v.code in ("verschlechtert", "nicht_gehalten"):
-            key = "worse"
+            key = "worse" if ak else "worse_all"
         elif v.code == "hinter_zielpfad":
-            key = "behind"
+            # with no single AK in charge, the steering body is: no AK is named
+            key = "behind" if ak else "behind_all"
         elif mine["blocked"].any():
-            key = "blocked_behind"
+            key, affected = "blocked_behind", mine[mine["blocked"]]
         elif mine["status"].isin(STALLED).any():
-            key = "stalled_behind"
+            key, affected = "stalled_behind", mine[mine["status"].isin(STALLED)]
         else:
             key = "far_behind"
+        proposal = PROPOSALS[key]
+        if affected is not None:
+            goals = sorted({g for gs in affected["goal_ids"] for g in gs if g in ind.goals}
+                           or set(ind.goals))
+            proposal = proposal.format(goals=_goals_words(goals))
         raw.append(("Indikator", f"{ind.id}: {ind.title}", f"{v.headline}. {v.reason}",
                     _verdict_since(a, cal, period), ak,
-                    _decisions_for(decisions, linked), PROPOSALS[key], SEVERITY[v.code]))
+                    _decisions_for(decisions, linked), proposal, SEVERITY[v.code],
+                    not key.startswith("behind")))
 
     # (3) measures stalled in this and the previous half-year without progress
     vocab = catalogue.vocab.status.set_index("code")
@@ -279,6 +295,14 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+def _goals_words(goals: Sequence[str]) -> str:
+    """ "des Ziels BIL-Z2", "der Ziele BIL-Z2, BIL-Z3" (genitive, after "Maßnahmen")."""
+    if not goals:
+        return "der verknüpften Ziele"
+    return (f"des Ziels {goals[0]}" if len(goals) == 1
+            else f"der Ziele {', '.join(goals)}")
+
 
 def _office(catalogue: Catalogue) -> str:
     """Who proposes the targets (the concept's ``reporting.office``)."""
