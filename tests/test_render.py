@@ -581,3 +581,25 @@ def test_markers_stand_on_their_own_line_never_running_into_the_text(rendered, p
     tags = [m.start() for m in re.finditer(r'<span[^>]*><span class="tag">', html)]
     assert any("neu in diesem Halbjahr" in html[t:t + 200] for t in tags)
     assert all(html[:t].endswith("<br>") for t in tags)
+
+
+def test_annual_report_names_the_measures_that_fell_back_in_the_year(rendered, demo_database):
+    import duckdb
+    import yaml
+
+    vocab = yaml.safe_load((ROOT / "lib/integrationsmonitor/concepts/vocabularies.yaml")
+                           .read_text(encoding="utf-8"))
+    rank = {s["code"]: s.get("rank") for s in vocab["status"]}
+    con = duckdb.connect(str(demo_database), read_only=True)
+    rows = con.execute("SELECT a.measure_id, a.status, b.status FROM measure_status a JOIN "
+                       "measure_status b USING (measure_id) WHERE a.period = '2019-H2' AND "
+                       "b.period = '2020-H2'").fetchall()
+    con.close()
+    back = sorted(m for m, before, now in rows if rank[before] is not None
+                  and rank[now] is not None and rank[now] < rank[before])
+    assert {"BIL-M04", "TEI-M03", "TEI-M10"} <= set(back)  # the review's examples
+    html = (rendered / "2020" / "report.html").read_text(encoding="utf-8")
+    section = html[html.index("Rückschritte seit dem"):]
+    section = section[:section.index("</table>")]
+    assert sorted(re.findall(r'<td class="col-measure_id[^"]*">([^<]+)</td>', section)) == back
+    assert "dagegen zurückgefallen" in html

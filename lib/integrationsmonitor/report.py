@@ -968,15 +968,21 @@ def achievements(res: ReportResults) -> HtmlBlock:
                                           | (res.previous is None))]
     moved = v[v["change"].eq("vorwärts") & ~v.index.isin(done.index)]
     since = f"seit dem {res.previous.label}" if res.previous else "in der Laufzeit bisher"
+    # Setbacks belong to the year's account as much as progress (status rank down).
+    back = v[v["change"].eq("rückwärts")]
+    setback = ("" if back.empty else
+               f" {fmt.count(len(back), 'Maßnahme ist', 'Maßnahmen sind')} dagegen "
+               f"zurückgefallen: {res.names_of(back['measure_id'])}.")
     parts = [own_text(res, "maßnahmen"), halves,
              HtmlBlock(f"<p>{fmt.count(len(done), 'Maßnahme', 'Maßnahmen')} "
                        f"{fmt.agree(len(done), 'ist', 'sind')} {since} umgesetzt oder als "
                        f"Daueraufgabe etabliert worden, "
                        f"{fmt.count(len(moved), 'weitere', 'weitere')} "
-                       f"{fmt.agree(len(moved), 'ist', 'sind')} vorangekommen.</p>")]
+                       f"{fmt.agree(len(moved), 'ist', 'sind')} vorangekommen."
+                       f"{text(setback)}</p>")]
+    vocab = res.catalogue.vocab
     shown = pd.concat([done, moved])
     if len(shown):
-        vocab = res.catalogue.vocab
         parts.append(table(shown, [
             ("measure_id", "ID", lambda r: text(r["measure_id"])),
             ("text", "Maßnahme", lambda r: text(_shorten(r["text"], 110))),
@@ -985,6 +991,14 @@ def achievements(res: ReportResults) -> HtmlBlock:
             ("now", "jetzt", lambda r: status_badge(r["status"], r["status_label"])),
         ], caption=f"Fortschritte {since}", css_class="compact", sheet="massnahmen",
             part="vorangekommen", sheet_columns={"prev": "Status Vorbericht", "now": "Status"}))
+    if len(back):
+        parts.append(table(back, [
+            ("measure_id", "ID", lambda r: text(r["measure_id"])),
+            ("text", "Maßnahme", lambda r: text(_shorten(r["text"], 110))),
+            ("prev", "vorher", lambda r: text(vocab.status_label(r["previous_status"]))),
+            ("now", "jetzt", lambda r: status_badge(r["status"], r["status_label"])),
+        ], caption=f"Rückschritte {since}", css_class="compact", sheet="massnahmen",
+            part="zurückgefallen", sheet_columns={"prev": "Status Vorbericht", "now": "Status"}))
     return join(parts)
 
 
