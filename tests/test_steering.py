@@ -275,3 +275,21 @@ def test_worse_and_missed_indicators_get_their_own_proposals(real_catalogue, cod
     assert a.verdict.code == code
     point = _points(real_catalogue, period, _history([]), [a])[0]
     assert point.proposal == PROPOSALS[key]
+
+
+def test_decisions_asked_merge_proposals_that_differ_only_in_their_goals():
+    from types import SimpleNamespace
+
+    from integrationsmonitor.report import decisions_asked
+    from integrationsmonitor.steering import SteeringPoint
+
+    def point(nr, proposal):
+        return SteeringPoint(nr, "Indikator", "X", "Grund", H1_19, "BIL", (), proposal, 45)
+
+    points = [point(1, "Maßnahmen des Ziels TEI-Z4 neu terminieren oder streichen"),
+              point(2, "Maßnahmen des Ziels BIL-Z2 neu terminieren oder streichen"),
+              point(3, "Zielwert überprüfen oder Maßnahmen verstärken")]
+    html = str(decisions_asked(SimpleNamespace(steering=points)))
+    assert ("<strong>Maßnahmen der Ziele BIL-Z2, TEI-Z4 neu terminieren oder streichen</strong>"
+            " (Punkte 1, 2)") in html
+    assert "Zur Kenntnis" not in html

@@ -208,7 +208,7 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
         if affected is not None:
             goals = sorted({g for gs in affected["goal_ids"] for g in gs if g in ind.goals}
                            or set(ind.goals))
-            proposal = proposal.format(goals=_goals_words(goals))
+            proposal = proposal.format(goals=goals_words(goals))
         raw.append(("Indikator", f"{ind.id}: {ind.title}", f"{v.headline}. {v.reason}",
                     _verdict_since(a, cal, period), ak,
                     _decisions_for(decisions, linked), proposal, SEVERITY[v.code],
@@ -296,7 +296,7 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
 
 # --- helpers --------------------------------------------------------------------------------
 
-def _goals_words(goals: Sequence[str]) -> str:
+def goals_words(goals: Sequence[str]) -> str:
     """ "des Ziels BIL-Z2", "der Ziele BIL-Z2, BIL-Z3" (genitive, after "Maßnahmen")."""
     if not goals:
         return "der verknüpften Ziele"
