@@ -217,7 +217,8 @@ def indicator_overview(res: ReportResults) -> HtmlBlock:
         sheet_columns={"target": "Zielwert", "mid": "Wert Jahresmitte", "current": "Wert"},
         legend=f"{text(RULE_TEXT)} Zielpfad: erwarteter Wert am Stichtag. "
                + ("Pp.: Prozentpunkte. " if res.report.kind == HALF_YEAR else "")
-               + "* Zielwert noch nicht beschlossen (Vorschlag). " + deferred_note
+               + ("* Zielwert noch nicht beschlossen (Vorschlag). " if rows["proposal"].any()
+                  else "") + deferred_note
                + "Verlauf jedes Indikators: "
                f"{_annex('indikatoren')}.")
 
