@@ -1121,7 +1121,7 @@ def continuing_tasks(res: ReportResults) -> HtmlBlock:
         f" Von den {fmt.number(len(unknown))} ohne Angabe "
         + (f"braucht keine {tag}." if dependent == 0 else
            f"{fmt.agree(dependent, 'braucht', 'brauchen')} {fmt.number(dependent)} {tag}; "
-           "die Angabe ist nachzufordern."))
+           "die Angabe ist beim Arbeitskreis zu erfragen."))
     lead = ("<p>" + fmt.count(len(v), "Maßnahme läuft", "Maßnahmen laufen") + " als "
             "Daueraufgabe weiter; Finanzierung: " + "; ".join(
                 f"{text(k)} {fmt.number(n)}" for k, n in counts.items()) + "."
