@@ -196,7 +196,7 @@ def indicator_overview(res: ReportResults) -> HtmlBlock:
         "deferred": a.indicator.deferred_by(end)}
         for a in res.assessments])
     deferred = [a.indicator for a in res.assessments if a.indicator.deferred_by(end)]
-    deferred_note = "".join(f"{DEFERRED_MARK} Zielwert von {text(i.id)} "
+    deferred_note = "".join(f"{DEFERRED_MARK} Zielwert von {text(res.name_of(i.id))} "
                             f"{text(i.target_state(end))}, kein Beschlussvorschlag. "
                             for i in deferred)
     return own + table(rows, [
