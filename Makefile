@@ -38,7 +38,7 @@ report: demo
 	$(BIN)/integrationsmonitor report --all
 
 test: $(STAMP) hooks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check lib tests benchmarks

@@ -151,7 +151,8 @@ def main() -> None:
 
         if args.tests:
             start = time.perf_counter()
-            run = subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=project_root(),
+            run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "auto"],
+                                 cwd=project_root(),
                                  capture_output=True, text=True)
             last = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else ""
             line("make test (pytest)", time.perf_counter() - start, floor, TARGETS["tests"],

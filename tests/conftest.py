@@ -55,14 +55,31 @@ def row_of(path: Path, measure_id: str) -> int:
 def rendered_outputs(tmp_path_factory, demo_database) -> Path:
     """Every report of params/ rendered once per test run through the command line into a
     temporary outputs folder (shared by the end-to-end, browser and PDF-form tests); the data
-    basis is hashed before and after into ``<folder>.db-hashes``."""
+    basis is hashed before and after into ``<folder>.db-hashes``. Under pytest-xdist the
+    workers share one render: the first to need it renders, the others wait for it."""
+    import fcntl
     import hashlib
+    import os
 
     from integrationsmonitor.cli import main
 
-    out = tmp_path_factory.mktemp("outputs")
-    before = hashlib.sha256(demo_database.read_bytes()).hexdigest()
-    assert main(["report", "--all", "--out", str(out)]) == 0
-    after = hashlib.sha256(demo_database.read_bytes()).hexdigest()
-    (out.parent / f"{out.name}.db-hashes").write_text(f"{before}\n{after}")
+    def render(out: Path) -> None:
+        before = hashlib.sha256(demo_database.read_bytes()).hexdigest()
+        assert main(["report", "--all", "--out", str(out)]) == 0
+        after = hashlib.sha256(demo_database.read_bytes()).hexdigest()
+        (out.parent / f"{out.name}.db-hashes").write_text(f"{before}\n{after}")
+
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        out = tmp_path_factory.mktemp("outputs")
+        render(out)
+        return out
+    shared = tmp_path_factory.getbasetemp().parent  # one folder for all workers of the run
+    out = shared / "outputs"
+    with open(shared / "outputs.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / "outputs.done"
+        if not done.exists():
+            out.mkdir()
+            render(out)
+            done.touch()
     return out

@@ -1,6 +1,7 @@
 """The command line as the coordinator uses it: German messages, exit codes, files written."""
 
 import argparse
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -173,7 +174,7 @@ def test_import_decisions_refuses_to_replace_decisions_with_fewer(demo_database,
     con.close()
 
 
-def test_every_command_prints_its_data_basis(tmp_path, capsys):
+def test_every_command_prints_its_data_basis(tmp_path, capsys, monkeypatch, demo_database):
     db = tmp_path / "basis.duckdb"
     main(["template", "2018-H2", "--out", str(tmp_path / "v"), "--database", str(db),
           "--concept", MINI, "--decisions"])
@@ -181,8 +182,13 @@ def test_every_command_prints_its_data_basis(tmp_path, capsys):
     main(["import-decisions", str(tmp_path / "v" / "Steuerungsentscheidungen.xlsx"),
           "--database", str(db), "--concept", MINI])
     assert f"Datenbasis: {db} (--database)" in capsys.readouterr().out
-    main(["indicators", "2019-H2"])
-    assert f"Datenbasis: {DEMO_DB} (aus params/2019-H2.yaml)" in capsys.readouterr().out
+    # From the params folder (a copy of the demo basis: `indicators` writes into it).
+    copy = tmp_path / "demo-kopie.duckdb"
+    shutil.copy(demo_database, copy)
+    folder = _params_folder(tmp_path, copy, periods=("2019-H2",))
+    monkeypatch.setenv("INTEGRATIONSMONITOR_PARAMS", str(folder))
+    assert main(["indicators", "2019-H2"]) == 0
+    assert f"Datenbasis: {copy} (aus {folder / '2019-H2.yaml'})" in capsys.readouterr().out
 
 
 # --- a CLI that guides (section 3) ------------------------------------------------------------

@@ -6,6 +6,9 @@ WeasyPrint hyphenates ``hyphens: auto`` text with pyphen, whose German patterns
 libhyphen's two-level COMPOUND mode. Pyphen reads them as one level, so words not in the list
 break inside a letter group that German never splits: "Forts-chritt", "Fortschritts-ma-ß".
 The rule (Duden, Worttrennung): "sch", "ch" and "ck" stand for one sound and stay together.
+The same patterns also split the onsets "spr" and "str" at a compound's joint
+("Berufss-prachkurs" for "Berufs-sprach-kurs"); a break inside those is dropped too (which also
+forgoes the rare correct one, "Indus-trie": a word breaks correctly or not at all).
 
 :func:`install` puts a German dictionary into pyphen's dictionary cache that drops exactly
 those break points; WeasyPrint then uses it like the original. (Soft hyphens in the HTML
@@ -17,14 +20,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-# Letter groups that stand for one sound and never break.
-UNSPLITTABLE = ("sch", "ch", "ck")
+# Letter groups that stand for one sound, and onsets that the patterns split at a joint.
+UNSPLITTABLE = ("sch", "ch", "ck", "spr", "str")
 
 
 def splits_a_group(word: str, i: int) -> bool:
-    """Whether a break before letter ``i`` falls inside "sch", "ch" or "ck".
+    """Whether a break before letter ``i`` falls inside one of :data:`UNSPLITTABLE`.
 
     >>> splits_a_group("Fortschritt", 5), splits_a_group("Fortschritt", 4)
+    (True, False)
+    >>> splits_a_group("Berufssprachkurs", 7), splits_a_group("Berufssprachkurs", 6)
     (True, False)
     """
     lower = word.lower()
@@ -37,7 +42,7 @@ def _german_dictionary_class():
     import pyphen
 
     class GermanHyphDict(pyphen.HyphDict):
-        """Pyphen's German patterns without the break points inside "sch", "ch", "ck"."""
+        """Pyphen's German patterns without the break points inside UNSPLITTABLE."""
 
         def positions(self, word):
             return [i for i in super().positions(word) if not splits_a_group(word, i)]
