@@ -161,12 +161,30 @@ class _Lane:
 
     def execute(self, notebook: Path, folder: Path, values: dict[str, str]) -> Path:
         """Run ``notebook`` in this lane's kernel (call from the lane's thread)."""
-        if self.km is not None and not run_sync(self.km.is_alive)():
+        return _execute(notebook, folder, values, km=self._kernel())
+
+    def warm(self, code: str) -> None:
+        """Start the kernel now and run ``code`` in it (imports), so that the lane's first
+        notebook does not wait for them (call from the lane's thread)."""
+        km = self._kernel()
+        if not km.has_kernel:
+            run_sync(km.start_kernel)(cwd=str(project_root()),
+                                      extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        kc = km.blocking_client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            kc.execute_interactive(code, silent=True, store_history=False, timeout=60)
+        finally:
+            kc.stop_channels()
+
+    def _kernel(self) -> IpcKernelManager:
+        if self.km is not None and self.km.has_kernel and not run_sync(self.km.is_alive)():
             run_sync(self.km.cleanup_resources)()  # the kernel died: start a new one
             self.km = None
         if self.km is None:
             self.km = IpcKernelManager(kernel_name="python3")
-        return _execute(notebook, folder, values, km=self.km)
+        return self.km
 
     def close(self) -> None:
         def stop() -> None:
@@ -282,6 +300,8 @@ def render_period(period: str, out_root: Path | None = None, notebooks: Path | N
     report_lane, annex_lane = session.lanes["report"], session.lanes["anhang"]
     try:
         clock.step(STEPS[0])
+        # The annex kernel starts and imports while the computation runs.
+        annex_lane.thread.submit(annex_lane.warm, "import integrationsmonitor.report")
         known = privacy.pseudonyms(params.database_path)
         computed = report_lane.thread.submit(report_lane.execute, nbs[0], tmp, values).result()
         _check(known, {computed.name: privacy.notebook_texts(computed)})
