@@ -139,3 +139,22 @@ def count(value: float | int, singular: str, plural: str, decimals: int = 0,
     else:
         noun = plural_dative(plural) if case == "dat" else plural
     return f"{number(value, decimals)} {noun}"
+
+
+def number_ranges(numbers: list[int]) -> str:
+    """Item numbers for a reader: three or more in a row as a range with an en dash.
+
+    >>> number_ranges([1, 2, 3, 4, 5, 7, 9, 10])
+    '1–5, 7, 9, 10'
+    >>> number_ranges([14])
+    '14'
+    """
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) >= 3 else ", ".join(map(str, r))
+                     for r in runs)
+

@@ -929,7 +929,7 @@ def decisions_asked(res: ReportResults) -> HtmlBlock:
         return "".join(
             f"<li><strong>{text(key.format(goals=goals_words(sorted(goals))) if goals else key)}"
             f"</strong> ({'Punkt' if len(nrs) == 1 else 'Punkte'} "
-            f"{', '.join(map(str, nrs))})</li>"
+            f"{fmt.number_ranges(nrs)})</li>"
             for key, (nrs, goals) in groups.items())
 
     decide = [p for p in res.steering if p.to_decide]
