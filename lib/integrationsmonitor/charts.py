@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 
 import matplotlib
 
@@ -137,10 +138,24 @@ def stacked_counts(table: pd.DataFrame, colours: list[str], ylabel: str) -> str:
                      label_type="center", fontsize=7.5,
                      color="white" if colour == OKABE_ITO["blue"] else "black")
         bottom += values
+    if len(table.columns) > 4:  # dates side by side would run into each other
+        ax.set_xticks(range(len(table.columns)),
+                      [two_line_date(str(c)) for c in table.columns])
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: fmt.number(x)))
     ax.set_ylabel(ylabel)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
     return to_data_uri(fig)
+
+
+def two_line_date(label: str) -> str:
+    """An axis label with its German date broken after the month.
+
+    >>> two_line_date("31.12.2018")
+    '31.12.\\n2018'
+    >>> two_line_date("Basis")
+    'Basis'
+    """
+    return re.sub(r"(\d{2}\.\d{2}\.)(\d{4})", r"\1\n\2", label, count=1)
 
 
 AMPEL_COLOURS = {"gruen": OKABE_ITO["bluish_green"], "gelb": OKABE_ITO["yellow"],
