@@ -495,7 +495,7 @@ def _render_parallel(periods: list[str], args, overrides: dict, jobs: int, shown
     ctx = get_context("spawn")
     with ctx.Manager() as manager, ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         todo, messages = manager.Queue(), manager.Queue()
-        for period in periods:
+        for period in sorted(periods, key=_expected_cost):
             todo.put(period)
         workers = [pool.submit(_render_worker, todo, messages, args.out, args.notebooks,
                                overrides) for _ in range(jobs)]
@@ -512,6 +512,14 @@ def _render_parallel(periods: list[str], args, overrides: dict, jobs: int, shown
             relay(messages.get())
         for worker in workers:
             worker.result()  # a worker that crashed outside a render
+
+
+def _expected_cost(period: str) -> int:
+    """Largest first, so that no long report starts last while the other workers idle: the
+    final report (longest annex), then the half-years, the annual reports last (shortest)."""
+    from integrationsmonitor.periods import ANNUAL, FINAL
+
+    return {FINAL: 0, ANNUAL: 2}.get(_kind_of(period), 1)
 
 
 def _render_worker(todo, messages, out, notebooks, overrides) -> None:
