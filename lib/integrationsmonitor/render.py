@@ -207,8 +207,7 @@ class RenderSession:
         self.lanes = {"report": _Lane("bericht"), "anhang": _Lane("anhang")}
         # The annex PDF is laid out in a second process while this one lays out the report's.
         # The pool starts its process only on the first task: see warm_pdf_process.
-        self.pdf_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"),
-                                            initializer=_warm_pdf)
+        self.pdf_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
         self._pdf_warm = None
 
     def __enter__(self) -> RenderSession:
@@ -307,14 +306,14 @@ def render_period(period: str, out_root: Path | None = None, notebooks: Path | N
     clock = _Clock(seconds, on_step)
     report_lane, annex_lane = session.lanes["report"], session.lanes["anhang"]
     try:
-        clock.step(STEPS[0])
-        session.warm_pdf_process()  # its imports run beside the computation
-        # The annex kernel starts and imports while the computation runs.
-        annex_lane.thread.submit(annex_lane.warm, "import integrationsmonitor.report")
-        known = privacy.pseudonyms(params.database_path)
-        computed = report_lane.thread.submit(report_lane.execute, nbs[0], tmp, values).result()
-        _check(known, {computed.name: privacy.notebook_texts(computed)})
-        clock.stop()
+        with clock.timed(STEPS[0]):
+            session.warm_pdf_process()  # its imports run beside the computation
+            # The annex kernel starts and imports while the computation runs.
+            annex_lane.thread.submit(annex_lane.warm, "import integrationsmonitor.report")
+            known = privacy.pseudonyms(params.database_path)
+            computed = report_lane.thread.submit(report_lane.execute, nbs[0], tmp,
+                                                 values).result()
+            _check(known, {computed.name: privacy.notebook_texts(computed)})
         # Each published document runs its own pipeline (notebook → HTML → privacy gate → PDF)
         # in its lane: the report's PDF is laid out in this process while the annex notebook
         # still runs; the annex PDF goes to the session's PDF process.
@@ -359,27 +358,16 @@ class _Clock:
     """Wall time per step, and the progress callback (called when a step starts)."""
 
     def __init__(self, seconds: dict[str, float], on_step: Callable[[str], None] | None):
-        self.seconds, self.on_step, self.name, self.t = seconds, on_step, None, 0.0
+        self.seconds, self.on_step = seconds, on_step
 
     @contextlib.contextmanager
     def timed(self, name: str):
-        """A step of a pipeline that runs beside others (thread-safe)."""
+        """One step; steps of the two pipelines run side by side (thread-safe)."""
         if self.on_step:
             self.on_step(name)
         start = time.perf_counter()
         yield
         self.seconds[name] = time.perf_counter() - start
-
-    def step(self, name: str) -> None:
-        self.stop()
-        self.name, self.t = name, time.perf_counter()
-        if self.on_step:
-            self.on_step(name)
-
-    def stop(self) -> None:
-        if self.name is not None:
-            self.seconds[self.name] = time.perf_counter() - self.t
-            self.name = None
 
 
 def _umask() -> int:
