@@ -74,3 +74,22 @@ def test_pyphen_alone_breaks_fortschritt_wrongly_the_report_printer_does_not(tmp
     write_pdf(NARROW.format(css="td { width: 18mm; hyphens: auto; }"), tmp_path / "report.pdf")
     text = _pdf_text(tmp_path / "report.pdf")
     assert WRONG_BREAK.findall(text) == [] and "Fort‐\nschritt" in text
+
+
+def test_install_reads_a_dictionary_only_when_one_is_asked_for():
+    import subprocess
+    import sys
+
+    # Fresh process: pyphen's own German dictionary is already cached when install() runs.
+    code = ("import pyphen\n"
+            "from integrationsmonitor import hyphenation\n"
+            "print(pyphen.Pyphen(lang='de').inserted('Fortschritt'))\n"
+            "hyphenation.install(); hyphenation.install()\n"
+            "print(len(pyphen.hdcache))\n"  # the uncorrected one is gone, nothing read yet
+            "print(pyphen.Pyphen(lang='de').inserted('Fortschritt'), len(pyphen.hdcache))\n"
+            "print(pyphen.Pyphen(lang='de_CH').inserted('Fortschritt'), len(pyphen.hdcache))\n"
+            "print(pyphen.Pyphen(lang='en').inserted('hyphenation'), len(pyphen.hdcache))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[:5] == ["Fort-s-chritt", "0", "Fort-schritt 1", "Fort-schritt 2",
+                       "hy-phen-a-tion 3"]

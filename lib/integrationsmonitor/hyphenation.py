@@ -19,6 +19,7 @@ could not break, and the tables grow wider than the page.)
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 # Letter groups that stand for one sound, and onsets that the patterns split at a joint.
 UNSPLITTABLE = ("sch", "ch", "ck", "spr", "str")
@@ -52,13 +53,38 @@ def _german_dictionary_class():
 
 def install() -> None:
     """Make every German pyphen dictionary (de, de_DE, de_AT, de_CH) the corrected one, in
-    this process; WeasyPrint asks pyphen for it by the document language. Idempotent."""
+    this process; WeasyPrint asks pyphen for it by the document language. Idempotent.
+
+    A dictionary is read only when it is first asked for: reading one takes about 0,4 s, and a
+    report needs one of the three files."""
     import pyphen
 
-    cls = _german_dictionary_class()
-    for name, path in pyphen.LANGUAGES.items():
-        if name.split("_")[0] == "de" and not isinstance(pyphen.hdcache.get(path), cls):
-            pyphen.hdcache[path] = cls(path)
+    if not isinstance(pyphen.hdcache, _GermanCache):
+        pyphen.hdcache = _GermanCache(pyphen.hdcache)
+
+
+class _GermanCache(dict):
+    """Pyphen's dictionary cache (file path → dictionary) that answers for the German files
+    with the corrected dictionary, read on first use. Pyphen asks ``path in hdcache`` and then
+    ``hdcache[path]``; a German dictionary it had already read is replaced."""
+
+    def __init__(self, cached: dict):
+        import pyphen
+
+        self.german = {Path(path) for name, path in pyphen.LANGUAGES.items()
+                       if name.split("_")[0] == "de"}
+        cls = _german_dictionary_class()
+        super().__init__({path: hd for path, hd in cached.items()
+                          if Path(path) not in self.german or isinstance(hd, cls)})
+
+    def __contains__(self, path) -> bool:
+        return Path(path) in self.german or super().__contains__(path)
+
+    def __missing__(self, path):
+        if Path(path) not in self.german:
+            raise KeyError(path)
+        hd = self[path] = _german_dictionary_class()(path)
+        return hd
 
 
 def breaks(word: str, lang: str = "de_DE") -> list[int]:

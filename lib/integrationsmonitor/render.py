@@ -66,6 +66,7 @@ FILE_LINK = re.compile(r'<a href="(?!#)[^"]*">')
 # writes no creation or modification date for it, so the bytes stay reproducible.
 PDF_VARIANT = "pdf/ua-1"
 DOCUMENT_LABELS = {"report": "Bericht", "anhang": "Anhang"}
+DOCUMENT_LANGUAGE = "de"  # <html lang>: WeasyPrint hyphenates by it
 # The steps of a render, in the order they start (the two documents run side by side).
 STEPS = ["Berechnung", *[f"{label}: {part}" for label in DOCUMENT_LABELS.values()
                          for part in ("Notebook", "HTML", "PDF")]]
@@ -405,7 +406,11 @@ def _execute(notebook: Path, folder: Path, values: dict[str, str],
 
 
 def _warm_pdf() -> None:
+    """The PDF process's imports and its German hyphenation dictionary, read ahead of the
+    first PDF."""
     import weasyprint  # noqa: F401
+
+    hyphenation.breaks("Fortschritt", DOCUMENT_LANGUAGE)
 
 
 def _checked_params(period: str, overrides: dict[str, str]) -> ReportParameters:
@@ -449,7 +454,8 @@ def export_html(notebook: Path) -> str:
     body = with_toc(body)
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     title = _first_heading(body) or "Bericht"
-    return ("<!DOCTYPE html>\n<html lang=\"de\">\n<head>\n<meta charset=\"utf-8\">\n"
+    return ("<!DOCTYPE html>\n"
+            f"<html lang=\"{DOCUMENT_LANGUAGE}\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{title}</title>\n<style>\n{css}\n</style>\n</head>\n<body>\n{body}\n"
             "</body>\n</html>\n")
