@@ -293,3 +293,22 @@ def test_catalogue_rejects_a_short_title_that_is_not_short(real_catalogue, tmp_p
     with pytest.raises(InputError) as err:
         load_indicators(real_catalogue, path)
     assert "Indikator BIL-I3.short_title“: erwartet einen kurzen Text" in str(err.value)
+
+
+def test_open_sdg_figure_explains_itself_where_it_seems_to_contradict_the_verdict():
+    from integrationsmonitor.report import _open_sdg
+
+    ind = _indicator()
+    # Basis 10 % (30.06.2019), Ziel 80 % (30.06.2021). At 31.12.2019 the Zielpfad expects
+    # 10 + 70 · 0,25 = 27,5 %; 22 % is 12 / 17,5 = 69 % of that way: behind. Open SDG: growth
+    # 2,2² − 1 = 3,84 a year against the needed √8 − 1 = 1,83: 2,10, "Tempo 210 %".
+    behind = assess(ind, pd.Series({D1: 0.1, D2: 0.22}), D2, 0.9, 0.6)
+    assert behind.verdict.code == "hinter_zielpfad"
+    assert _open_sdg(behind) == (
+        "Fortschrittsmaß (Open SDG): 2,10 – das bisherige Tempo beträgt 210\xa0% des nötigen. "
+        "Es weicht hier von der Bewertung ab, weil es gleichmäßiges prozentuales Wachstum zum "
+        "Maßstab nimmt; der Zielpfad der Bewertung verlangt dagegen in jedem Jahr gleich große "
+        "Schritte.")
+    # On course and ahead by both measures: nothing to explain.
+    ahead = assess(ind, pd.Series({D1: 0.3, D2: 0.5}), D2, 0.9, 0.6)
+    assert ahead.verdict.code == "auf_kurs" and "weicht" not in _open_sdg(ahead)

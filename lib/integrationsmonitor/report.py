@@ -604,8 +604,21 @@ def _open_sdg(a) -> str | None:
     if (value is None or pd.isna(value) or ind.target_kind == "halten"
             or ind.cumulative_from is not None or a.baseline is None or abs(a.baseline) < 1e-9):
         return None
-    return (f"Fortschrittsmaß (Open SDG): {fmt.number(value, 2)} – das bisherige Tempo "
-            f"beträgt {fmt.percent(value, 0)} des nötigen.")
+    sentence = (f"Fortschrittsmaß (Open SDG): {fmt.number(value, 2)} – das bisherige Tempo "
+                f"beträgt {fmt.percent(value, 0)} des nötigen.")
+    code = a.verdict.code
+    if (code in ("hinter_zielpfad", "deutlich_hinter_zielpfad") and value >= 1) or \
+            (code == "auf_kurs" and value < a.thresholds[0]):
+        sentence += OPEN_SDG_DIFFERS
+    return sentence
+
+
+# Said where the two figures seem to contradict each other ("Tempo 105 %" beside "hinter dem
+# Zielpfad"): Open SDG measures against steady percentage growth, the verdict against a
+# straight line, which asks for more early on when the value is to grow.
+OPEN_SDG_DIFFERS = (" Es weicht hier von der Bewertung ab, weil es gleichmäßiges prozentuales "
+                    "Wachstum zum Maßstab nimmt; der Zielpfad der Bewertung verlangt dagegen "
+                    "in jedem Jahr gleich große Schritte.")
 
 
 def arbeitskreise(res: ReportResults) -> HtmlBlock:
