@@ -312,3 +312,22 @@ def test_open_sdg_figure_explains_itself_where_it_seems_to_contradict_the_verdic
     # On course and ahead by both measures: nothing to explain.
     ahead = assess(ind, pd.Series({D1: 0.3, D2: 0.5}), D2, 0.9, 0.6)
     assert ahead.verdict.code == "auf_kurs" and "weicht" not in _open_sdg(ahead)
+
+
+def test_a_setback_since_the_previous_stichtag_is_named_in_the_verdict():
+    ind = _indicator()
+    b = dt.date(2018, 12, 31)
+    # Basis 30 % (31.12.2018), 60 % on 30.06.2019, 40 % on 31.12.2019: still 50 % of the
+    # expected way (Zielpfad 30 + 50 · 1/2,5 = 50 %), but down from 60 %.
+    fell = assess(ind, pd.Series({b: 0.3, D1: 0.6, D2: 0.4}), D2, 0.9, 0.6)
+    assert fell.verdict.code == "deutlich_hinter_zielpfad"
+    assert fell.verdict.reason == (
+        "Mit 40,0\xa0% liegt der Wert deutlich hinter dem Zielpfad (50\xa0% des bis zum "
+        "Stichtag erwarteten Weges; Zielpfad 50,0\xa0%, Ziel 80,0\xa0% bis 30.06.2021). "
+        "Am 30.06.2019 lag er noch bei 60,0\xa0%.")
+    # Rising, or falling back right after the baseline (the reason names the baseline): no
+    # further sentence.
+    rose = assess(ind, pd.Series({b: 0.3, D1: 0.35, D2: 0.4}), D2, 0.9, 0.6)
+    assert "lag er noch" not in rose.verdict.reason
+    back = assess(ind, pd.Series({D1: 0.3, D2: 0.2}), D2, 0.9, 0.6)
+    assert back.verdict.code == "verschlechtert" and "lag er noch" not in back.verdict.reason

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,13 @@ from integrationsmonitor.progress import (
     series_progress,
 )
 from integrationsmonitor.reference import vocabularies
-from integrationsmonitor.verdict import Verdict, baseline_time, judge, target_side_problem
+from integrationsmonitor.verdict import (
+    Verdict,
+    baseline_time,
+    judge,
+    target_side_problem,
+    worse,
+)
 
 DEFAULT_INDICATORS = DEFAULT_CONCEPT / INDICATORS_FILE
 KINDS = {"case_share", "case_gap", "kennzahl_sum", "implementation"}
@@ -565,7 +571,8 @@ def assess(ind: Indicator, series: pd.Series, stichtag: dt.date, green: float, y
                              f"Der Zielwert von {ind.id} passt nicht zur Basis am "
                              f"{fmt.date(base_date)}.")
     missing = _missing_reason(ind, series, stichtag, base is None)
-    verdict = judge(ind, base_date, base, stichtag, current, green, yellow, missing)
+    verdict = _with_setback(ind, judge(ind, base_date, base, stichtag, current, green, yellow,
+                                       missing), valid, base_date, stichtag, current)
     ampel = AmpelResult(verdict.colour, verdict.expected, verdict.share_of_expected)
     if base is None or current is None:
         none = series_progress(0, 1, 0, 1)  # not assessable
@@ -578,6 +585,21 @@ def assess(ind: Indicator, series: pd.Series, stichtag: dt.date, green: float, y
                                else None, ind.direction)
     return Assessment(ind, series, base_date, base, stichtag, current, progress, ampel, verdict,
                       (green, yellow))
+
+
+def _with_setback(ind: Indicator, verdict: Verdict, valid: pd.Series, base_date: dt.date | None,
+                  stichtag: dt.date, current: float | None) -> Verdict:
+    """The verdict, and where the value fell back since the previous Stichtag, that value:
+    the reason alone compares with the baseline and the Zielpfad, so "unverändert zur Basis"
+    would hide a drop from 100 % to 0 % within one half-year."""
+    earlier = valid[[d < stichtag for d in valid.index]]
+    if current is None or verdict.code == "nicht_bewertbar" or earlier.empty:
+        return verdict
+    day, value = earlier.index[-1], float(earlier.iloc[-1])
+    if day == base_date or not worse(ind.direction, current, value):
+        return verdict
+    return replace(verdict, reason=f"{verdict.reason} Am {fmt.date(day)} lag er noch bei "
+                                   f"{ind.format(value, case='dat')}.")
 
 
 def _baseline(ind: Indicator, valid: pd.Series, baseline_day: dt.date | None
