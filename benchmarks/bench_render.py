@@ -6,7 +6,8 @@ a ratio to the floor, so that it means the same on a slower or busier machine:
 
 - one half-year report: everything ``report <period>`` publishes (report and annex, HTML and
   PDF), as a command of its own against the floor as a process of its own (both with their
-  imports), and in-process with the seconds of each step;
+  imports), and in-process with the seconds of each step; for comparison, in-process without
+  the annex's PDF and without both PDFs (what the PDFs cost on the way to the target);
 - all reports with ``report --all`` (one process per core);
 - optionally (``--tests``) the README's test command, ``pytest``.
 
@@ -21,6 +22,7 @@ Writes into a temp folder only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import statistics
@@ -84,6 +86,30 @@ def report_cold(period: str, out: Path, database: Path) -> tuple[float, float]:
     return time.perf_counter() - start, children_cpu() - cpu
 
 
+def without_pdfs(period: str, out: Path, overrides: dict[str, str], skip: tuple[str, ...]
+                 ) -> float:
+    """Seconds of an in-process render whose PDFs named in ``skip`` ("annex", "report") are
+    empty files instead (a comparison, not a product)."""
+    from unittest import mock
+
+    from integrationsmonitor import render
+
+    def no_pdf(*args) -> None:  # (html, target), or (session, html, target)
+        args[-1].write_bytes(b"")
+
+    patches = []
+    if "annex" in skip:
+        patches.append(mock.patch.object(render.RenderSession, "write_pdf_elsewhere", no_pdf))
+    if "report" in skip:
+        patches.append(mock.patch.object(render, "write_pdf", no_pdf))
+    start = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        for p in patches:
+            stack.enter_context(p)
+        render_period(period, out_root=out, overrides=overrides)
+    return time.perf_counter() - start
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -139,6 +165,13 @@ def main() -> None:
         detail = "; ".join(f"{k} {median(v):.1f} s" for k, v in steps.items())
         line("derselbe Bericht im laufenden Prozess", median(one), floor)
         print(f"  Schritte (Median): {detail}")
+        # What the PDFs cost: the same render with them left out (nothing published is
+        # measured here; the lines show how far the render is from its target without them).
+        for label, skip in [("ohne das PDF des Anhangs", ("annex",)),
+                            ("ohne beide PDFs", ("annex", "report"))]:
+            walls = [without_pdfs(periods[-1], tmp / f"{'-'.join(skip)}{i}", overrides, skip)
+                     for i in range(args.repeat)]
+            line(f"  zum Vergleich: {label}", median(walls), floor)
 
         jobs = os.cpu_count() or 1
         start, cpu = time.perf_counter(), children_cpu()
