@@ -430,16 +430,23 @@ def test_privacy_gate_stops_a_published_small_count(tmp_path, demo_database, cap
     assert list(out.iterdir()) == []  # nothing published, no temp folder left
 
 
-def test_notebooks_sharing_a_kernel_start_from_a_clean_namespace(tmp_path, demo_database):
+def test_notebooks_sharing_a_kernel_start_from_a_clean_namespace(tmp_path, demo_database,
+                                                                 monkeypatch):
     """A render session reuses its kernels across notebooks and reports; each notebook still
     sees nothing of the one before it, counts its cells from 1, and a kernel that died is
     replaced."""
+    from integrationsmonitor.paths import project_root
     from integrationsmonitor.render import RenderSession, render_period
 
+    # Both kernels (the annex's is started ahead by the session) run in the project folder,
+    # wherever the render was started.
+    monkeypatch.chdir(tmp_path)
+    in_project = f"import os\nassert os.getcwd() == {str(project_root())!r}, os.getcwd()\n"
     notebooks = fixture_notebooks(tmp_path / "nb", {
-        "10_berechnung.ipynb": "leftover = 'aus der Berechnung'\nimport os\npid = os.getpid()",
+        "10_berechnung.ipynb": in_project + "leftover = 'aus der Berechnung'\npid = os.getpid()",
         "20_bericht.ipynb": "assert 'leftover' not in dir(), 'Namensraum nicht leer'\n"
-                            "import os\nprint(os.getpid())"})
+                            "import os\nprint(os.getpid())",
+        "30_anhang.ipynb": in_project})
     out = tmp_path / "outputs"
     with RenderSession() as session:
         first = render_period("2019-H1", out, notebooks, session=session)

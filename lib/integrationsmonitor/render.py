@@ -87,6 +87,13 @@ class IpcKernelManager(AsyncKernelManager):
         weakref.finalize(self, shutil.rmtree, folder, True)
         return str(Path(folder) / "kernel")
 
+    async def _async_pre_start_kernel(self, **kw):
+        # Every kernel of a render starts in the project folder (relative paths of the
+        # parameters), also when no caller says so: without papermill's process-wide chdir,
+        # which is not safe in the render's threads.
+        kw.setdefault("cwd", str(project_root()))
+        return await super()._async_pre_start_kernel(**kw)
+
     async def _async_interrupt_kernel(self) -> None:
         # jupyter_client interrupts (SIGINT) every kernel before shutting it down; a kernel
         # that papermill has finished with is idle, and the interrupt only makes it print
@@ -107,13 +114,8 @@ RESET_KERNEL = ("get_ipython().reset(new_session=True)\n"
 
 
 class _FreshNamespaceClient(PapermillNotebookClient):
-    """papermill's notebook client for a kernel that outlives the notebook: the kernel starts
-    in the project folder (without papermill's process-wide ``chdir``, which is not safe in
-    threads) and every notebook begins with :data:`RESET_KERNEL`."""
-
-    async def async_start_new_kernel(self, **kwargs) -> None:
-        kwargs.setdefault("cwd", str(project_root()))
-        await super().async_start_new_kernel(**kwargs)
+    """papermill's notebook client for a kernel that outlives the notebook: every notebook
+    begins with :data:`RESET_KERNEL`."""
 
     async def async_start_new_kernel_client(self):
         kc = await super().async_start_new_kernel_client()
@@ -123,7 +125,6 @@ class _FreshNamespaceClient(PapermillNotebookClient):
             raise RenderError("Der Kernel konnte nicht zurückgesetzt werden.")
         return kc
 
-    start_new_kernel = run_sync(async_start_new_kernel)
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
 
@@ -169,8 +170,7 @@ class _Lane:
         notebook does not wait for them (call from the lane's thread)."""
         km = self._kernel()
         if not km.has_kernel:
-            run_sync(km.start_kernel)(cwd=str(project_root()),
-                                      extra_arguments=["--HistoryManager.hist_file=:memory:"])
+            run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
         kc = km.blocking_client()
         kc.start_channels()
         try:
