@@ -1,5 +1,5 @@
 """The Open SDG progress measure against sdg-build 2.4.0's published results, hand-computed
-cases, and the straight-line Ampel."""
+cases. (The verdict against the straight Zielpfad: test_verdict.py.)"""
 
 import json
 import math
@@ -12,7 +12,6 @@ from integrationsmonitor.progress import (
     indicator_progress,
     limit_coefficient,
     series_progress,
-    straight_line_ampel,
 )
 
 VECTORS = json.loads((Path(__file__).parent / "fixtures" / "open-sdg-progress-vectors.json")
@@ -142,27 +141,3 @@ def test_indicator_of_mixed_series_and_of_none():
     assert r.score == pytest.approx((5.0 + b.score) / 2)
     assert r.status != "target_achieved"
     assert indicator_progress([]).status == "not_available"
-
-
-# --- straight-line Ampel ------------------------------------------------------------------------
-
-@pytest.mark.parametrize("value, colour, covered", [
-    (50.0, "gruen", 1.0),     # exactly on the line: expected 50 at half time
-    (47.5, "gelb", 0.75),     # 7.5 of the expected 10
-    (43.75, "rot", 0.375),    # 3.75 of 10
-    (37.5, "rot", -0.25),     # moving the wrong way
-])
-def test_straight_line_ampel(value, colour, covered):
-    a = straight_line_ampel(2018.25, 40.0, 2021.5, 60.0, 2019.875, value)
-    assert a.expected == pytest.approx(50.0)
-    assert a.colour == colour and a.covered == pytest.approx(covered)
-
-
-def test_ampel_lower_is_better_and_grey_cases():
-    down = straight_line_ampel(2018.25, 30.0, 2021.5, 10.0, 2019.875, 20.5)
-    assert down.colour == "gruen" and down.covered == pytest.approx(0.95)
-    assert straight_line_ampel(2018.25, 30.0, 2021.5, 10.0, 2018.25, 21.0).colour == "grau"
-    assert straight_line_ampel(2018.25, 30.0, 2021.5, 30.0, 2019.0, 21.0).colour == "grau"
-    assert straight_line_ampel(2018.25, 30.0, 2021.5, 10.0, 2019.0, None).colour == "grau"
-    # at 2019.0 the line expects 25.38…; 27 covers 3 / 4.615… = 0.65 of the way: gelb
-    assert straight_line_ampel(2018.25, 30.0, 2021.5, 10.0, 2019.0, 27.0).symbol == "▲"

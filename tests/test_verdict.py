@@ -185,3 +185,14 @@ def test_a_count_path_point_keeps_its_decimal():
     assert v.reason == ("Mit 1 Veranstaltung liegt der Wert hinter dem Zielpfad (67\xa0% des "
                         "bis zum Stichtag erwarteten Weges; Zielpfad 1,5 Veranstaltungen, Ziel "
                         "6 Veranstaltungen bis 30.06.2021).")
+
+
+def test_a_share_of_exactly_90_percent_is_on_course_despite_floating_point():
+    # TEI-I1 on 31.12.2020: basis 0 at the start of 01.07.2018 (2018.5), target 100 % at
+    # 30.06.2021 (2021.5), so the path expects 2,5 / 3 = 83,33 %; 75 % is exactly 90 % of it,
+    # though 0.75 / 0.8333… is 0.8999999999999999 in floating point.
+    ind = _ind(unit="Anteil", target=1.0, baseline_value=0.0, baseline_date=dt.date(2018, 7, 1))
+    v = judge(ind, dt.date(2018, 7, 1), 0.0, dt.date(2020, 12, 31), 0.75)
+    assert v.expected == pytest.approx(2.5 / 3)
+    assert (v.code, v.colour) == ("auf_kurs", "gruen")
+    assert "(90\xa0% des bis zum Stichtag erwarteten Weges" in v.reason

@@ -1,5 +1,5 @@
-"""Progress methods: the Open SDG progress measure (Statistics Canada's method) and the
-straight-line Ampel the Lenkungsgruppe expects.
+"""Progress methods: the Open SDG progress measure (Statistics Canada's method), and the
+result type of the straight-line Ampel (its one rule is :func:`verdict.judge`).
 
 Open SDG progress measure, as described in open-sdg ``docs/progress-methodology.md`` and
 implemented in sdg-build ``sdg/ProgressMeasure.py`` (results here equal sdg-build 2.4.0 on its
@@ -204,7 +204,7 @@ def status_from_score(score: float) -> str:
     return "deterioration"
 
 
-# --- the straight-line Ampel ---------------------------------------------------------------------
+# --- the straight-line Ampel: colours and result (the rule: verdict.judge) ---------------------
 
 AMPEL = {
     "gruen": ("●", "grün", "auf dem Zielpfad"),
@@ -227,31 +227,3 @@ class AmpelResult:
     @property
     def word(self) -> str:
         return AMPEL[self.colour][1]
-
-
-def straight_line_ampel(base_time: float, base_value: float, target_time: float,
-                        target_value: float, time: float, value: float | None,
-                        green: float = 0.9, yellow: float = 0.6,
-                        direction: str | None = None) -> AmpelResult:
-    """Ampel against the straight line from baseline to target.
-
-    The expected value at ``time`` lies on the line; ``covered`` is the actual change from the
-    baseline divided by the expected change. grün when covered ≥ ``green``, gelb when ≥
-    ``yellow``, else rot; grau when not assessable (no value, time at or before the baseline,
-    or target equal to baseline). With a ``direction`` ("positive"/"negative"), a value that
-    has already reached the target is grün.
-
-    >>> straight_line_ampel(2018.25, 40, 2021.5, 60, 2019.875, 50).colour
-    'gruen'
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or time <= base_time \
-            or target_value == base_value or target_time <= base_time:
-        return AmpelResult("grau", None, None)
-    share_of_time = min((time - base_time) / (target_time - base_time), 1.0)
-    expected = base_value + (target_value - base_value) * share_of_time
-    covered = (value - base_value) / (expected - base_value)
-    if (direction == "positive" and value >= target_value) or (
-            direction == "negative" and value <= target_value):
-        return AmpelResult("gruen", expected, max(covered, 1.0))
-    colour = "gruen" if covered >= green else ("gelb" if covered >= yellow else "rot")
-    return AmpelResult(colour, expected, covered)

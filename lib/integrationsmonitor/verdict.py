@@ -231,9 +231,11 @@ def judge(ind: Judged, baseline_date: dt.date | None, baseline: float | None,
                        f"Basis von {d(baseline)} am {fmt.date(baseline_date)} ({path}).",
                        expected, share_of_way, covered)
     share = fmt.percent(covered, 0)
-    if covered >= green:
+    # A share that is exactly a threshold in decimal figures (75 % of 83,33 %: 90 %) may come
+    # out a hair below it in floating point; within TOLERANCE it counts as reached.
+    if covered >= green - TOLERANCE:
         code, where = "auf_kurs", "auf dem Zielpfad"
-    elif covered >= yellow:
+    elif covered >= yellow - TOLERANCE:
         code, where = "hinter_zielpfad", "hinter dem Zielpfad"
     else:
         code, where = "deutlich_hinter_zielpfad", "deutlich hinter dem Zielpfad"
