@@ -314,9 +314,9 @@ def test_open_sdg_figure_explains_itself_where_it_seems_to_contradict_the_verdic
     assert ahead.verdict.code == "auf_kurs" and "weicht" not in _open_sdg(ahead)
 
 
-def test_a_setback_since_the_previous_stichtag_is_named_in_the_verdict():
+def test_a_setback_from_an_earlier_better_value_is_named_in_the_verdict():
     ind = _indicator()
-    b = dt.date(2018, 12, 31)
+    b, d3 = dt.date(2018, 12, 31), dt.date(2020, 6, 30)
     # Basis 30 % (31.12.2018), 60 % on 30.06.2019, 40 % on 31.12.2019: still 50 % of the
     # expected way (Zielpfad 30 + 50 · 1/2,5 = 50 %), but down from 60 %.
     fell = assess(ind, pd.Series({b: 0.3, D1: 0.6, D2: 0.4}), D2, 0.9, 0.6)
@@ -324,10 +324,14 @@ def test_a_setback_since_the_previous_stichtag_is_named_in_the_verdict():
     assert fell.verdict.reason == (
         "Mit 40,0\xa0% liegt der Wert deutlich hinter dem Zielpfad (50\xa0% des bis zum "
         "Stichtag erwarteten Weges; Zielpfad 50,0\xa0%, Ziel 80,0\xa0% bis 30.06.2021). "
-        "Am 30.06.2019 lag er noch bei 60,0\xa0%.")
+        "Am 30.06.2019 lag er schon bei 60,0\xa0%.")
+    # The best earlier value is named, also when it is not the previous one (BIL-I4: 100 %
+    # on 31.12.2019, 0 % since).
+    twice = assess(ind, pd.Series({b: 0.3, D1: 0.6, D2: 0.35, d3: 0.4}), d3, 0.9, 0.6)
+    assert twice.verdict.reason.endswith(" Am 30.06.2019 lag er schon bei 60,0\xa0%.")
     # Rising, or falling back right after the baseline (the reason names the baseline): no
     # further sentence.
     rose = assess(ind, pd.Series({b: 0.3, D1: 0.35, D2: 0.4}), D2, 0.9, 0.6)
-    assert "lag er noch" not in rose.verdict.reason
+    assert "lag er schon" not in rose.verdict.reason
     back = assess(ind, pd.Series({D1: 0.3, D2: 0.2}), D2, 0.9, 0.6)
-    assert back.verdict.code == "verschlechtert" and "lag er noch" not in back.verdict.reason
+    assert back.verdict.code == "verschlechtert" and "lag er schon" not in back.verdict.reason

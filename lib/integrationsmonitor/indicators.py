@@ -589,17 +589,18 @@ def assess(ind: Indicator, series: pd.Series, stichtag: dt.date, green: float, y
 
 def _with_setback(ind: Indicator, verdict: Verdict, valid: pd.Series, base_date: dt.date | None,
                   stichtag: dt.date, current: float | None) -> Verdict:
-    """The verdict, and where the value fell back since the previous Stichtag, that value:
-    the reason alone compares with the baseline and the Zielpfad, so "unverändert zur Basis"
-    would hide a drop from 100 % to 0 % within one half-year."""
-    earlier = valid[[d < stichtag for d in valid.index]]
+    """The verdict, and where the value was better at an earlier Stichtag than now, the best
+    such value: the reason alone compares with the baseline and the Zielpfad, so "unverändert
+    zur Basis" would hide a fall from 100 % to 0 %."""
+    earlier = valid[[(base_date is None or base_date < d) and d < stichtag for d in valid.index]]
     if current is None or verdict.code == "nicht_bewertbar" or earlier.empty:
         return verdict
-    day, value = earlier.index[-1], float(earlier.iloc[-1])
-    if day == base_date or not worse(ind.direction, current, value):
+    best = earlier.max() if ind.direction == "positive" else earlier.min()
+    if not worse(ind.direction, current, float(best)):
         return verdict
-    return replace(verdict, reason=f"{verdict.reason} Am {fmt.date(day)} lag er noch bei "
-                                   f"{ind.format(value, case='dat')}.")
+    day = max(d for d, v in earlier.items() if v == best)  # the latest, if reached twice
+    return replace(verdict, reason=f"{verdict.reason} Am {fmt.date(day)} lag er schon bei "
+                                   f"{ind.format(float(best), case='dat')}.")
 
 
 def _baseline(ind: Indicator, valid: pd.Series, baseline_day: dt.date | None
