@@ -120,9 +120,19 @@ def table(rows: pd.DataFrame, columns: Sequence[Column], caption: str | None = N
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     leg = f'<p class="legend">{legend}</p>' if legend else ""
-    return HtmlBlock(f'<div class="table-scroll"><table class="report-table {css_class}"'
-                     f'{sheet_attrs(sheet, part)}>{cap}<thead><tr>{head}</tr></thead>'
+    return HtmlBlock(f'<div class="table-scroll"><table class="report-table {css_class}'
+                     f'{_short(len(rows))}"{sheet_attrs(sheet, part)}>{cap}'
+                     f'<thead><tr>{head}</tr></thead>'
                      f'<tbody>{"".join(body)}</tbody></table></div>{leg}')
+
+
+# A table of at most this many rows is not split across pages (print style: table.short):
+# a lone "Personen nach Geschlecht" header with two rows on one page and two on the next.
+SHORT_TABLE_ROWS = 6
+
+
+def _short(rows: int) -> str:
+    return " short" if rows <= SHORT_TABLE_ROWS else ""
 
 
 def note(message: str, kind: str = "info") -> HtmlBlock:
@@ -162,6 +172,6 @@ def protected_table(display: pd.DataFrame, caption: str, row_header: str,
         cells += "".join(f'<td class="num">{escape(v)}</td>' for v in extra.loc[label])
         body.append(f'<tr><th scope="row">{escape(str(label))}</th>{cells}</tr>')
     leg = f'<p class="legend">{escape(legend)}</p>' if legend else ""
-    return HtmlBlock(f'<div class="table-scroll"><table class="report-table sdc totals-last"'
-                     f'{sheet_attrs(sheet)}><caption>{escape(caption)}</caption><thead><tr>'
+    return HtmlBlock(f'<div class="table-scroll"><table class="report-table sdc totals-last'
+                     f'{_short(len(display))}"{sheet_attrs(sheet)}><caption>{escape(caption)}</caption><thead><tr>'
                      f'{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>{leg}')

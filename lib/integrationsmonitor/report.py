@@ -314,7 +314,8 @@ def ak_summaries(res: ReportResults) -> HtmlBlock:
         if res.previous is not None:
             parts.append(f"seit dem {res.previous.label} {moved} vorwärts, {back} rückwärts")
         if inds:
-            word = "am Ziel" if _term_over(res) else "auf Kurs"
+            # the best verdicts: auf Kurs, Ziel erreicht, Ziel gehalten
+            word = "am Ziel" if _term_over(res) else "auf Kurs oder am Ziel"
             parts.append(f"Indikatoren: {best} von {len(inds)} {word}"
                          + (f", nicht am Ziel: {', '.join(behind)}" if behind else "")
                          + (f", nicht bewertbar: {', '.join(grey)}" if grey else ""))
@@ -845,7 +846,10 @@ def _verdict_counts(res: ReportResults) -> HtmlBlock:
         f'</span> <span aria-hidden="true">{VERDICTS[code][2]}</span> '
         f"{text(VERDICTS[code][0])}</li>"
         for code in VERDICTS if counts.get(code))
-    return HtmlBlock(f'<ul class="verdict-counts">{cells}</ul>')
+    n = len(res.assessments)
+    whom = "Der Indikator" if n == 1 else f"Die {fmt.number(n)} Indikatoren"
+    return HtmlBlock(f'<p class="counts-label">{whom} am {fmt.date(res.period.stichtag)}:</p>'
+                     f'<ul class="verdict-counts">{cells}</ul>')
 
 
 def _term_over(res: ReportResults) -> bool:
@@ -1055,9 +1059,16 @@ def kreistag_requests(res: ReportResults) -> HtmlBlock:
         # Only a measure that needs outside money and has it not secured is a funding gap;
         # "keine Angabe" is no gap (measure_status.funding_gap).
         unfunded = lasting[funding_gap(lasting)]
-        goals = fmt.count(missed, "nicht erreichte Ziel", "nicht erreichten Ziele")
-        items.append(f"ein Folgekonzept in Auftrag zu geben, das die {goals} und die "
-                     "Empfehlungen dieses Berichts aufnimmt")
+        # Indicators, not the concept's goals: a goal's measures may all be done while its
+        # indicator fell short.
+        n = len(res.assessments)
+        missed_text = ("" if not missed else
+                       f", ebenso den Indikator, dessen Zielwert nicht erreicht ist (1 von {n})"
+                       if missed == 1 else
+                       f", ebenso die {missed} von {n} Indikatoren, deren Zielwert nicht "
+                       "erreicht ist")
+        items.append("ein Folgekonzept in Auftrag zu geben, das die Empfehlungen dieses "
+                     f"Berichts aufnimmt{missed_text}")
         if len(unfunded):
             tag = res.catalogue.narrative.funding_tag
             items.append(f"über die Finanzierung der "
