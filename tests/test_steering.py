@@ -110,8 +110,30 @@ def test_indicator_behind_with_blocked_measures_proposes_to_apply_for_funds(real
     red = _assessed(_count(), [0, 0], H1_19)
     point = next(p for p in _points(real_catalogue, H1_19, hist, [red]) if p.kind ==
                  "Indikator")
-    # the proposal names the goal (never "dieses Ziels" without one on the page)
-    assert point.proposal == "Mittel beantragen für die ausgesetzten Maßnahmen des Ziels TEI-Z2"
+    # TEI-M02 has its own point (Finanzierung, nr 2): the decision is asked there only
+    assert point.nr == 1 and point.proposal == "Entscheidung unter Punkt 2 (TEI-M02)"
+    assert not point.to_decide
+
+
+def test_indicator_behind_names_its_stalled_measures_and_refers_to_their_own_points(
+        real_catalogue):
+    # TEI-M02 "nicht begonnen" in both half-years: a point of its own; TEI-M03 "verzögert"
+    # only now: named in the indicator's proposal (TEI-Z2 has these two measures).
+    hist = _history([("2018-H2", "TEI-M02", "nicht_begonnen", None, None),
+                     ("2019-H1", "TEI-M02", "nicht_begonnen", None, None),
+                     ("2018-H2", "TEI-M03", "umgesetzt", 100, None),
+                     ("2019-H1", "TEI-M03", "verzoegert", 50, None)])
+    red = _assessed(_count(), [0, 0], H1_19)
+    points = _points(real_catalogue, H1_19, hist, [red])
+    assert [(p.nr, p.kind, p.subject.split(":")[0]) for p in points] == [
+        (1, "Indikator", "TEI-I2"), (2, "Maßnahme", "TEI-M02")]
+    assert points[0].proposal == ("Maßnahme TEI-M03 neu terminieren oder streichen; "
+                                  "Entscheidung unter Punkt 2 (TEI-M02)")
+    assert points[0].to_decide
+    # Only measures without a point of their own: the brief can merge the proposal.
+    alone = _points(real_catalogue, H1_19, hist[hist["measure_id"] == "TEI-M03"], [red])[0]
+    assert alone.proposal == "Maßnahme TEI-M03 neu terminieren oder streichen"
+    assert (alone.template, alone.measures) == (PROPOSALS["stalled_behind"], ("TEI-M03",))
 
 
 def test_watching_is_no_decision_and_names_no_working_group_without_one(real_catalogue):
@@ -277,19 +299,22 @@ def test_worse_and_missed_indicators_get_their_own_proposals(real_catalogue, cod
     assert point.proposal == PROPOSALS[key]
 
 
-def test_decisions_asked_merge_proposals_that_differ_only_in_their_goals():
+def test_decisions_asked_merge_proposals_that_differ_only_in_their_measures():
     from types import SimpleNamespace
 
     from integrationsmonitor.report import decisions_asked
     from integrationsmonitor.steering import SteeringPoint
 
-    def point(nr, proposal):
-        return SteeringPoint(nr, "Indikator", "X", "Grund", H1_19, "BIL", (), proposal, 45)
+    def point(nr, proposal, *measures):
+        return SteeringPoint(nr, "Indikator", "X", "Grund", H1_19, "BIL", (), proposal, 45,
+                             template=PROPOSALS["stalled_behind"] if measures else None,
+                             measures=measures)
 
-    points = [point(1, "Maßnahmen des Ziels TEI-Z4 neu terminieren oder streichen"),
-              point(2, "Maßnahmen des Ziels BIL-Z2 neu terminieren oder streichen"),
+    points = [point(1, "Maßnahme TEI-M13 neu terminieren oder streichen", "TEI-M13"),
+              point(2, "Maßnahmen BIL-M05, BIL-M08 neu terminieren oder streichen",
+                    "BIL-M05", "BIL-M08"),
               point(3, "Zielwert überprüfen oder Maßnahmen verstärken")]
     html = str(decisions_asked(SimpleNamespace(steering=points)))
-    assert ("<strong>Maßnahmen der Ziele BIL-Z2, TEI-Z4 neu terminieren oder streichen</strong>"
-            " (Punkte 1, 2)") in html
+    assert ("<strong>Maßnahmen BIL-M05, BIL-M08, TEI-M13 neu terminieren oder streichen"
+            "</strong> (Punkte 1, 2)") in html
     assert "Zur Kenntnis" not in html

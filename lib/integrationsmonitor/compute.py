@@ -49,7 +49,7 @@ from integrationsmonitor.steering import SteeringPoint
 
 RESULTS_FILE = "ergebnis.pkl"
 # Bumped whenever ReportResults changes shape: a results file of another format is refused.
-RESULTS_FORMAT = 3
+RESULTS_FORMAT = 4
 
 
 # --- the result object ---------------------------------------------------------------------

@@ -5,8 +5,6 @@ data basis or computes a figure that another section shows differently."""
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from integrationsmonitor import charts
@@ -30,11 +28,8 @@ from integrationsmonitor.html import (
 from integrationsmonitor.measure_status import funding_gap
 from integrationsmonitor.periods import ANNUAL, FINAL, HALF_YEAR
 from integrationsmonitor.progress import decimal_year
-from integrationsmonitor.steering import RULES, goals_words
+from integrationsmonitor.steering import RULES, measures_words
 from integrationsmonitor.verdict import RULE_TEXT, baseline_time
-
-# The goals named in a Beschlussvorschlag (steering.goals_words).
-GOALS_IN_PROPOSAL = re.compile(r"(?:des Ziels|der Ziele) [A-Z]{3}-Z\d+(?:, [A-Z]{3}-Z\d+)*")
 
 # The footnote mark of a target whose decision a recorded decision has put off.
 DEFERRED_MARK = "**"
@@ -934,20 +929,18 @@ def decisions_asked(res: ReportResults) -> HtmlBlock:
         return note("Es steht keine Entscheidung an.")
 
     def grouped(points) -> str:
-        # One line per kind of proposal: proposals that differ only in their goals merge
-        # ("Maßnahmen der Ziele BIL-Z2, TEI-Z4 neu terminieren oder streichen").
+        # One line per kind of proposal: proposals that differ only in their measures merge
+        # ("Maßnahmen BIL-M05, TEI-M13 neu terminieren oder streichen").
         groups: dict[str, tuple[list[int], set[str]]] = {}
         for p in points:
-            m = GOALS_IN_PROPOSAL.search(p.proposal)
-            key = GOALS_IN_PROPOSAL.sub("{goals}", p.proposal) if m else p.proposal
-            nrs, goals = groups.setdefault(key, ([], set()))
+            nrs, measures = groups.setdefault(p.template or p.proposal, ([], set()))
             nrs.append(p.nr)
-            goals.update(re.findall(r"[A-Z]{3}-Z\d+", m.group(0)) if m else ())
+            measures.update(p.measures)
         return "".join(
-            f"<li><strong>{text(key.format(goals=goals_words(sorted(goals))) if goals else key)}"
+            f"<li><strong>{text(key.format(measures=measures_words(sorted(ms))) if ms else key)}"
             f"</strong> ({'Punkt' if len(nrs) == 1 else 'Punkte'} "
             f"{fmt.number_ranges(nrs)})</li>"
-            for key, (nrs, goals) in groups.items())
+            for key, (nrs, ms) in groups.items())
 
     decide = [p for p in res.steering if p.to_decide]
     watch = [p for p in res.steering if not p.to_decide]
@@ -959,8 +952,8 @@ def decisions_asked(res: ReportResults) -> HtmlBlock:
                      f"{of_all} im Steuerungsbedarf):</p>"
                      f'<ol class="decisions-asked">{grouped(decide)}</ol>')
     if watch:
-        parts.append('<p class="asked">Zur Kenntnis (beobachten, keine Entscheidung nötig):'
-                     f'</p><ul class="decisions-asked">{grouped(watch)}</ul>')
+        parts.append('<p class="asked">Zur Kenntnis (beobachten oder unter einem anderen '
+                     f'Punkt entschieden):</p><ul class="decisions-asked">{grouped(watch)}</ul>')
     return HtmlBlock("".join(parts))
 
 

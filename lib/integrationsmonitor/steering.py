@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -64,9 +64,12 @@ PROPOSALS = {
                   "ändern oder aufgeben",
     "worse": "Ursache vom Arbeitskreis klären lassen; Gegenmaßnahme beschließen",
     "worse_all": "Ursache klären lassen; Gegenmaßnahme beschließen",
-    # {goals}: "des Ziels BIL-Z2" / "der Ziele BIL-Z2, BIL-Z3" (the goals of those measures)
-    "blocked_behind": "Mittel beantragen für die ausgesetzten Maßnahmen {goals}",
-    "stalled_behind": "Maßnahmen {goals} neu terminieren oder streichen",
+    # {measures}: "Maßnahme BIL-M05" / "Maßnahmen BIL-M05, BIL-M08" (those without a point
+    # of their own; for those with one, the point refers to it: see steering_points)
+    "blocked_behind": "Mittel beantragen: {measures}",
+    "stalled_behind": "{measures} neu terminieren oder streichen",
+    # Every cause has a point of its own, where the decision is asked: only noted here.
+    "decided_there": "Entscheidung unter {points} ({measures})",
     "far_behind": "Zielwert überprüfen oder Maßnahmen verstärken",
     # Not a decision: listed "zur Kenntnis" (SteeringPoint.to_decide False).
     "behind": "Beobachten; der Arbeitskreis berichtet zum nächsten Stichtag über die "
@@ -102,8 +105,11 @@ class SteeringPoint:
         decisions: the decisions recorded so far, "Nr. … vom …: …".
         proposal: the Beschlussvorschlag.
         severity: higher is more urgent; the table is sorted by it.
-        to_decide: False for a point only to be watched ("Beobachten"): the brief lists it
-            "zur Kenntnis", not among the decisions asked for.
+        to_decide: False for a point only to be watched ("Beobachten") or decided under
+            other points: the brief lists it "zur Kenntnis", not among the decisions asked for.
+        template, measures: a proposal about named measures, as the template (a
+            :data:`PROPOSALS` text with ``{measures}``) and their IDs, so that the brief can
+            merge the same proposal for several points; None / () for other proposals.
     """
 
     nr: int
@@ -116,6 +122,8 @@ class SteeringPoint:
     proposal: str
     severity: int
     to_decide: bool = True
+    template: str | None = None
+    measures: tuple[str, ...] = ()
 
     @property
     def since_label(self) -> str:
@@ -155,6 +163,7 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
     first = cal.periods[0]
     # (kind, subject, reason, since, ak_id, decisions, proposal, severity[, to_decide])
     raw: list[tuple] = []
+    causes: dict[str, tuple[str, list[str]]] = {}  # indicator subject → (key, measure IDs)
     goal_ak = dict(zip(catalogue.goals["goal_id"], catalogue.goals["ak_id"]))
 
     # (1) targets not yet adopted; a target whose decision the steering body deliberately
@@ -205,10 +214,8 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
         else:
             key = "far_behind"
         proposal = PROPOSALS[key]
-        if affected is not None:
-            goals = sorted({g for gs in affected["goal_ids"] for g in gs if g in ind.goals}
-                           or set(ind.goals))
-            proposal = proposal.format(goals=goals_words(goals))
+        if affected is not None:  # completed once the points are numbered (below)
+            causes[f"{ind.id}: {ind.title}"] = (key, sorted(affected["measure_id"]))
         raw.append(("Indikator", f"{ind.id}: {ind.title}", f"{v.headline}. {v.reason}",
                     _verdict_since(a, cal, period), ak,
                     _decisions_for(decisions, linked), proposal, SEVERITY[v.code],
@@ -291,17 +298,41 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
 
     order = {r.kind: i for i, r in enumerate(RULES)}
     raw.sort(key=lambda p: (-p[7], p[3].id if p[3] else "9999", order[p[0]], p[1]))
-    return [SteeringPoint(i, *p) for i, p in enumerate(raw, start=1)]
+    points = [SteeringPoint(i, *p) for i, p in enumerate(raw, start=1)]
+    return [_refer_to_measure_points(p, causes[p.subject], points) if p.subject in causes
+            else p for p in points]
+
+
+def _refer_to_measure_points(point: SteeringPoint, cause: tuple[str, list[str]],
+                             points: list[SteeringPoint]) -> SteeringPoint:
+    """An indicator behind because of stalled or suspended measures: the decision about a
+    measure that has a point of its own is asked there, and this point refers to it, so that
+    no decision is asked twice; the other measures are named in this point's proposal (never
+    the goal's measures as a whole, some of which may be done)."""
+    key, measures = cause
+    own = {p.subject.split(":")[0]: p.nr for p in points if p.kind in ("Maßnahme",
+                                                                       "Finanzierung")}
+    there = [m for m in measures if m in own]
+    here = [m for m in measures if m not in own]
+    refer = ""
+    if there:
+        nrs = sorted({own[m] for m in there})
+        refer = PROPOSALS["decided_there"].format(
+            points=f"{'Punkt' if len(nrs) == 1 else 'den Punkten'} {fmt.number_ranges(nrs)}",
+            measures=", ".join(there))
+    if not here:
+        return replace(point, proposal=refer, to_decide=False)
+    proposal = PROPOSALS[key].format(measures=measures_words(here))
+    return replace(point, proposal=f"{proposal}; {refer}" if refer else proposal,
+                   template=None if refer else PROPOSALS[key], measures=tuple(here))
 
 
 # --- helpers --------------------------------------------------------------------------------
 
-def goals_words(goals: Sequence[str]) -> str:
-    """ "des Ziels BIL-Z2", "der Ziele BIL-Z2, BIL-Z3" (genitive, after "Maßnahmen")."""
-    if not goals:
-        return "der verknüpften Ziele"
-    return (f"des Ziels {goals[0]}" if len(goals) == 1
-            else f"der Ziele {', '.join(goals)}")
+def measures_words(measures: Sequence[str]) -> str:
+    """ "Maßnahme BIL-M05", "Maßnahmen BIL-M05, BIL-M08"."""
+    return (f"Maßnahme {measures[0]}" if len(measures) == 1
+            else f"Maßnahmen {', '.join(measures)}")
 
 
 def _office(catalogue: Catalogue) -> str:
