@@ -318,3 +318,13 @@ def test_decisions_asked_merge_proposals_that_differ_only_in_their_measures():
     assert ("<strong>Maßnahmen BIL-M05, BIL-M08, TEI-M13 neu terminieren oder streichen"
             "</strong> (Punkte 1, 2)") in html
     assert "Zur Kenntnis" not in html
+
+
+def test_decisions_so_far_read_as_sentences():
+    from integrationsmonitor.steering import SteeringPoint
+
+    p = SteeringPoint(1, "Indikator", "X", "Grund", H1_19, "BIL",
+                      ("Nr. 2019-03 vom 20.11.2019: Anträge werden gestellt.",
+                       "Nr. 2020-02 vom 12.05.2020: Mittel bewilligt"), "Vorschlag", 45)
+    assert p.decisions_text == ("Nr. 2019-03 vom 20.11.2019: Anträge werden gestellt. "
+                                "Nr. 2020-02 vom 12.05.2020: Mittel bewilligt.")

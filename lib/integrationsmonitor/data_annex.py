@@ -107,7 +107,7 @@ def steering_table(res: ReportResults) -> pd.DataFrame:
     return pd.DataFrame([{
         "Nr.": p.nr, "Art": p.kind, "Gegenstand": p.subject, "Grund": p.reason,
         "seit": p.since_label, "zuständig": res.responsible(p.ak_id),
-        "Bisherige Entscheidungen": "; ".join(p.decisions), "Beschlussvorschlag": p.proposal}
+        "Bisherige Entscheidungen": p.decisions_text, "Beschlussvorschlag": p.proposal}
         for p in res.steering], columns=["Nr.", "Art", "Gegenstand", "Grund", "seit",
                                          "zuständig", "Bisherige Entscheidungen",
                                          "Beschlussvorschlag"])

@@ -102,7 +102,7 @@ def _steering_rows(res: ReportResults) -> pd.DataFrame:
     return pd.DataFrame([{
         "nr": p.nr, "kind": p.kind, "subject": p.subject, "reason": p.reason,
         "since": p.since_label, "ak": res.responsible(p.ak_id),
-        "decisions": "; ".join(p.decisions) or "–", "proposal": p.proposal}
+        "decisions": p.decisions_text or "–", "proposal": p.proposal}
         for p in res.steering])
 
 

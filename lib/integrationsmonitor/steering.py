@@ -126,6 +126,13 @@ class SteeringPoint:
     measures: tuple[str, ...] = ()
 
     @property
+    def decisions_text(self) -> str:
+        """The decisions so far as one text, each a sentence of its own ("Nr. 2019-03 vom
+        20.11.2019: …. Nr. 2020-02 vom …"), not glued with "; " after a full stop."""
+        return " ".join(d if d.rstrip().endswith((".", "!", "?")) else f"{d.rstrip()}."
+                        for d in self.decisions)
+
+    @property
     def since_label(self) -> str:
         return self.since.id if self.since is not None else "–"
 
