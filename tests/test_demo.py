@@ -64,3 +64,33 @@ def test_same_seed_gives_the_same_data(tmp_path, demo):
     pd.testing.assert_frame_equal(
         hist.sort_values(key)[cols].reset_index(drop=True),
         other.sort_values(key)[cols].reset_index(drop=True))
+
+
+def test_import_dates_belong_to_the_story_not_to_the_day_it_was_made(demo_database):
+    import datetime as dt
+
+    con = duckdb.connect(str(demo_database), read_only=True)
+    log = con.execute("SELECT kind, period, imported_at FROM import_log").df()
+    con.close()
+    at = {(r.kind, r.period if isinstance(r.period, str) else None):
+          r.imported_at.to_pydatetime() for r in log.itertuples()}
+    # by hand: three weeks after 31.12.2019, four after 31.03.2018, the day after 21.04.2021
+    assert at[("status", "2019-H2")] == dt.datetime(2020, 1, 21, 9, 0)
+    assert at[("extract-jobcenter", "2018-03-31")] == dt.datetime(2018, 4, 28, 9, 0)
+    assert at[("decisions", None)] == dt.datetime(2021, 4, 22, 9, 0)
+    assert max(at.values()) == dt.datetime(2021, 7, 28, 9, 0)  # the last extract, 30.06.2021
+
+
+def test_a_running_course_measure_held_a_course_and_the_resumption_names_every_suspended(
+        demo_database):
+    from integrationsmonitor.demo import SUSPENDED_FOR_FUNDS, demo_decisions
+
+    con = duckdb.connect(str(demo_database), read_only=True)
+    zero = con.execute("SELECT count(*) FROM measure_kpi WHERE wert = 0").fetchone()[0]
+    suspended = {m for (m,) in con.execute(
+        "SELECT DISTINCT measure_id FROM measure_status WHERE status = 'ausgesetzt_mittel'"
+    ).fetchall()}
+    con.close()
+    assert zero == 0
+    resumed = next(d for d in demo_decisions() if d.decision_id == "2020-02")
+    assert suspended == set(SUSPENDED_FOR_FUNDS) == set(resumed.measure_ids)

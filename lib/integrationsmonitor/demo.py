@@ -60,6 +60,8 @@ DEMO_KPIS = {
     "TEI-M10": [("Veranstaltungen", 1)],
     "TEI-M13": [("Veranstaltungen", 1)],
 }
+# Measures suspended for lack of funds in 2019-H2 and 2020-H1, resumed by decision 2020-02.
+SUSPENDED_FOR_FUNDS = ("BIL-M05", "BIL-M08", "BIL-M10", "SPR-M01", "TEI-M07", "WOH-M06")
 # Event measures that Corona stopped in 2020.
 EVENTS = {"TEI-M03", "TEI-M04", "TEI-M10", "TEI-M12", "TEI-M13", "BIL-M04", "BIL-M08", "SPR-M04",
           "BIL-M09"}
@@ -133,8 +135,8 @@ def demo_decisions() -> list[Decision]:
         Decision("2020-02", dt.date(2020, 11, 18),
                  "Das Land gibt die Hälfte seines Anteils an der Integrationspauschale an die "
                  "Kommunen weiter.",
-                 "Ausgesetzte Maßnahmen werden mit diesen Mitteln wieder aufgenommen.",
-                 ("BIL-M05", "BIL-M08", "SPR-M01", "WOH-M06")),
+                 "Die wegen fehlender Mittel ausgesetzten Maßnahmen werden mit diesem Anteil "
+                 "der Integrationspauschale wieder aufgenommen.", SUSPENDED_FOR_FUNDS),
         Decision("2021-01", dt.date(2021, 4, 21),
                  "Die Laufzeit des Konzepts endet am 30.06.2021.",
                  "Die Arbeitskreise bereiten die Fortschreibung des Integrationskonzepts vor.", ()),
@@ -246,12 +248,33 @@ def generate_demo(out_dir: Path | None = None, seed: int = DEFAULT_SEED,
                        territory=catalogue.territory)
     con = connect(database)
     try:
+        _date_imports(con, cal)
         if scale == 1:
             con.execute("INSERT OR REPLACE INTO meta VALUES ('demo_fingerprint', ?)",
                         [fingerprint(seed)])
     finally:
         con.close()
     return database
+
+
+def _date_imports(con, cal: ReportingCalendar) -> None:
+    """The demo's import dates belong to its story, not to the day it was generated: a status
+    workbook three weeks after its Stichtag, an extract four weeks after, the register the
+    day after its last decision (the provenance of a report rendered from the demo is then the
+    same on any day, and never later than the report)."""
+    at_nine = dt.time(9, 0)
+    for p in cal.periods:
+        con.execute("UPDATE import_log SET imported_at = ? WHERE kind = 'status' AND period = ?",
+                    [dt.datetime.combine(p.stichtag + dt.timedelta(days=21), at_nine), p.id])
+    for (day,) in con.execute("SELECT DISTINCT period FROM import_log "
+                              "WHERE kind LIKE 'extract-%'").fetchall():
+        stichtag = dt.date.fromisoformat(day)
+        con.execute("UPDATE import_log SET imported_at = ? WHERE kind LIKE 'extract-%' "
+                    "AND period = ?",
+                    [dt.datetime.combine(stichtag + dt.timedelta(days=28), at_nine), day])
+    last = max(d.decided_on for d in demo_decisions())
+    con.execute("UPDATE import_log SET imported_at = ? WHERE kind = 'decisions'",
+                [dt.datetime.combine(last + dt.timedelta(days=1), at_nine)])
 
 
 def _initial_state(rng: np.random.Generator, m, catalogue: Catalogue) -> _MeasureState:
@@ -276,8 +299,8 @@ def _entry(rng: np.random.Generator, mid: str, state: _MeasureState, period: Per
     financing = None
     if no_solution:
         status = "keine_loesung"
-    elif funding_dependent and period.id in ("2019-H2", "2020-H1") and mid in (
-            "BIL-M05", "BIL-M08", "SPR-M01", "WOH-M06", "TEI-M07", "BIL-M10"):
+    elif funding_dependent and period.id in ("2019-H2", "2020-H1") and \
+            mid in SUSPENDED_FOR_FUNDS:
         status, financing = "ausgesetzt_mittel", ("beantragt" if period.half == 1 else "offen")
     elif mid in EVENTS and period.year == 2020 and state.rank >= 2:
         status = "verzoegert"
@@ -299,9 +322,11 @@ def _entry(rng: np.random.Generator, mid: str, state: _MeasureState, period: Per
     running = status in ("in_umsetzung", "daueraufgabe", "umgesetzt")
     kpis = DEMO_KPIS.get(mid, []) if running else []
     for i, (name_col, value_col) in enumerate(KPI_COLS):
-        # Clear what the template carried over, then report this half-year's figures.
+        # Clear what the template carried over, then report this half-year's figures; a
+        # running measure held at least one course or event (never "0 Kurse, 49 Teilnehmende").
         entry[name_col], entry[value_col] = (
-            (kpis[i][0], int(rng.poisson(kpis[i][1]))) if i < len(kpis) else (None, None))
+            (kpis[i][0], max(1, int(rng.poisson(kpis[i][1])))) if i < len(kpis)
+            else (None, None))
     return entry
 
 
