@@ -196,3 +196,21 @@ def test_a_share_of_exactly_90_percent_is_on_course_despite_floating_point():
     assert v.expected == pytest.approx(2.5 / 3)
     assert (v.code, v.colour) == ("auf_kurs", "gruen")
     assert "(90\xa0% des bis zum Stichtag erwarteten Weges" in v.reason
+
+
+def test_verdict_changes_name_a_newly_reached_target_on_its_own():
+    from types import SimpleNamespace
+
+    from integrationsmonitor.report import verdict_changes
+    from integrationsmonitor.verdict import Verdict
+
+    def a(ind, code):
+        return SimpleNamespace(indicator=SimpleNamespace(id=ind), verdict=Verdict(code, ""))
+
+    before = [a("A", "auf_kurs"), a("B", "nicht_bewertbar"), a("C", "hinter_zielpfad"),
+              a("D", "auf_kurs"), a("E", "erreicht")]
+    now = [a("A", "erreicht"), a("B", "erreicht"), a("C", "auf_kurs"),
+           a("D", "deutlich_hinter_zielpfad"), a("E", "erreicht"), a("F", "erreicht")]
+    # A and B reach the target (B also "better"; named once); C better; D worse; E was
+    # already there; F has nothing to compare with.
+    assert verdict_changes(now, before) == (["A", "B"], ["C"], ["D"])

@@ -40,7 +40,7 @@ def indicator_table(res: ReportResults) -> pd.DataFrame:
     """One row per indicator: definition, baseline, value, target, Zielpfad and the verdict
     (and the verdict of the report compared with)."""
     before = {b.indicator.id: b.verdict.headline for b in res.previous_assessments}
-    mid = mid_year(res)
+    mid, start = mid_year(res), year_start(res)
     rows = []
     for a in res.assessments:
         ind, v = a.indicator, a.verdict
@@ -64,6 +64,7 @@ def indicator_table(res: ReportResults) -> pd.DataFrame:
             "Zielwert": num(ind.target), "Zieldatum": ind.target_date,
             "Zielpfad": num(v.expected), "Bewertung": v.headline,
             "Begründung": v.reason, "Bewertung Vorbericht": before.get(ind.id),
+            **({"Wert Jahresbeginn": num(a.series.get(start.stichtag))} if start else {}),
             **({"Wert Jahresmitte": num(a.series.get(mid.stichtag))} if mid else {}),
             "Zielwert beschlossen": ind.target_state(res.period.end),
         })
@@ -75,6 +76,12 @@ def mid_year(res: ReportResults):
     else None."""
     halves = res.report.half_years
     return halves[0] if res.report.kind == ANNUAL and len(halves) == 2 else None
+
+
+def year_start(res: ReportResults):
+    """The half-year an annual report that covers two compares with (its Stichtag is the
+    year's start), else None: the Jahresbericht shows the year's start, middle and end."""
+    return res.previous if mid_year(res) is not None else None
 
 
 def year_case_days(res: ReportResults) -> list[dt.date]:

@@ -171,16 +171,17 @@ def verdict_badge(verdict) -> str:
 
 def indicator_overview(res: ReportResults) -> HtmlBlock:
     """All indicators with their one verdict at the period's Stichtag."""
-    from integrationsmonitor.data_annex import mid_year
+    from integrationsmonitor.data_annex import mid_year, year_start
 
     end = res.period.end
     own = own_text(res, "indikatoren")
-    mid = mid_year(res)
+    mid, start = mid_year(res), year_start(res)
     rows = pd.DataFrame([{
         "id": a.indicator.id, "title": text(a.indicator.title) + (
             "" if a.indicator.unit == "Anteil"
             or (a.indicator.unit == "Prozentpunkte" and not _points_in_title(res, a.indicator))
             else " " + in_column(f"({text(a.indicator.unit)})", "Einheit")),
+        "start": _table_value(res, a.indicator, _value_at(a, start)),
         "mid": _table_value(res, a.indicator, _value_at(a, mid)),
         "current": _table_value(res, a.indicator, a.current),
         "expected": _table_value(res, a.indicator, a.verdict.expected),
@@ -197,6 +198,8 @@ def indicator_overview(res: ReportResults) -> HtmlBlock:
     return own + table(rows, [
         ("id", "ID", lambda r: text(r["id"])),
         ("text", "Indikator", lambda r: r["title"]),
+        *([("start", f"Wert {fmt.date(start.stichtag)}", lambda r: text(r["start"]))]
+          if start else []),
         *([("mid", f"Wert {fmt.date(mid.stichtag)}", lambda r: text(r["mid"]))] if mid else []),
         ("current", f"Wert {fmt.date(res.period.stichtag)}" if mid else "Wert",
          lambda r: text(r["current"])),
@@ -207,9 +210,10 @@ def indicator_overview(res: ReportResults) -> HtmlBlock:
         ("verdict", "Bewertung", lambda r: verdict_badge(r["verdict"])),
     ], caption=f"Indikatoren am {fmt.date(res.period.stichtag)} im Vergleich zu den Zielen bis "
                f"{fmt.date(res.catalogue.term_end)}",
-        css_class="indicators with-mid" if mid else "indicators",
-        numeric=["mid", "current", "expected", "target"], sheet="indikatoren",
-        sheet_columns={"target": "Zielwert", "mid": "Wert Jahresmitte", "current": "Wert"},
+        css_class="indicators" + (" with-mid" if mid else "") + (" with-start" if start else ""),
+        numeric=["start", "mid", "current", "expected", "target"], sheet="indikatoren",
+        sheet_columns={"target": "Zielwert", "start": "Wert Jahresbeginn",
+                       "mid": "Wert Jahresmitte", "current": "Wert"},
         legend=f"{text(RULE_TEXT)} Zielpfad: erwarteter Wert am Stichtag. "
                + ("Pp.: Prozentpunkte. " if res.report.kind == HALF_YEAR else "")
                + ("* Zielwert noch nicht beschlossen (Vorschlag). " if rows["proposal"].any()
@@ -852,6 +856,19 @@ def _term_over(res: ReportResults) -> bool:
     return all(res.period.stichtag >= a.indicator.target_date for a in res.assessments)
 
 
+def verdict_changes(assessments, before) -> tuple[list[str], list[str], list[str]]:
+    """The indicator IDs whose target is newly reached, whose verdict is better and whose is
+    worse than in ``before`` (the assessments of the report compared with). A target newly
+    reached is the best news, though "auf Kurs" and "Ziel erreicht" are equally good
+    verdicts: it is named on its own, not among the better ones."""
+    was = {a.indicator.id: a.verdict for a in before}
+    now = [(a.indicator.id, a.verdict) for a in assessments if a.indicator.id in was]
+    reached = [i for i, v in now if v.code == "erreicht" and was[i].code != "erreicht"]
+    better = [i for i, v in now if v.severity < was[i].severity and i not in reached]
+    worse = [i for i, v in now if v.severity > was[i].severity]
+    return reached, better, worse
+
+
 def key_messages(res: ReportResults) -> list[str]:
     """Three to five messages generated from the results (German sentences)."""
     out = []
@@ -883,14 +900,13 @@ def key_messages(res: ReportResults) -> list[str]:
     if res.previous_assessments and not _term_over(res):
         # At the target date the verdicts change their kind (reached / not reached); a
         # comparison with the interim verdicts before would read as better or worse.
-        before_v = {a.indicator.id: a.verdict for a in res.previous_assessments}
-        better = [a.indicator.id for a in res.assessments if a.indicator.id in before_v
-                  and a.verdict.severity < before_v[a.indicator.id].severity]
-        worse = [a.indicator.id for a in res.assessments if a.indicator.id in before_v
-                 and a.verdict.severity > before_v[a.indicator.id].severity]
-        if better or worse:
-            out.append(f"Seit dem {res.previous.label} besser bewertet: "
-                       f"{res.names_of(better) or 'keiner'}; schlechter: "
+        reached_now, better, worse = verdict_changes(res.assessments,
+                                                     res.previous_assessments)
+        if better or worse or reached_now:
+            out.append(f"Seit dem {res.previous.label} "
+                       + (f"neu am Ziel: {res.names_of(reached_now)}; " if reached_now
+                          else "")
+                       + f"besser bewertet: {res.names_of(better) or 'keiner'}; schlechter: "
                        f"{res.names_of(worse) or 'keiner'}.")
     if res.cases is not None:
         t, days = res.cases.by_rechtskreis, res.cases.days
