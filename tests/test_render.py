@@ -544,8 +544,11 @@ def test_final_report_asks_about_funding_only_where_outside_money_is_missing(
     con.close()
     html = (rendered / "2018-2021" / "report.html").read_text(encoding="utf-8")
     assert "ohne gesicherte Finanzierung" not in html
-    assert f"keine Angabe {unknown};" in html and f"Von den {unknown} ohne Angabe" in html
+    assert f"keine Angabe bei {unknown}" in html
+    assert f"Keine der {unknown} ohne Angabe braucht Landes-/Bundesmittel." in html
     assert "Offen bleibt vor allem, was ohne Landes- und Bundesmittel" not in html
+    # and the recommendation does not ask to secure money that is secured or not needed
+    assert "Daueraufgaben verstetigen und ihre Finanzierung" not in html
 
 
 def test_final_report_says_plainly_what_was_not_finished_by_the_end_of_the_term(rendered):

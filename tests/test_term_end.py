@@ -72,11 +72,45 @@ def test_fazit_counts_the_open_measures_by_reason_and_names_the_largest_group(en
         "5 Maßnahmen sind zum 30.06.2021 nicht umgesetzt, nach dem Grund: fehlende "
         "Finanzierung 1; verzögert 1; in Planung 2; nicht abgeschlossen 1. Die größte Gruppe: "
         "in Planung (2).")
-    html = str(report.conclusion(end_of_term))
-    assert "Die größte Gruppe: in Planung (2)." in html and "Landes- und Bundesmittel" not in html
+
+
+def test_fazit_says_what_the_concept_achieved(end_of_term):
+    from integrationsmonitor.verdict import Verdict
+
+    res = SimpleNamespace(**vars(end_of_term))
+    res.rates = pd.DataFrame([{"ak_id": "Gesamt", "umgesetzt": 37, "base": 45,
+                               "rate": 37 / 45}])
+    res.assessments = [SimpleNamespace(verdict=Verdict(code, "")) for code in
+                       ["erreicht"] * 5 + ["gehalten"] + ["nicht_erreicht"] * 13
+                       + ["nicht_bewertbar"]]
+    expected = ("Zum Ende der Laufzeit am 30.06.2021 sind 37 der 45 Maßnahmen, die für die "
+                "Umsetzungsquote zählen, umgesetzt oder als Daueraufgabe etabliert "
+                "(82,2\xa0%). Ihr Ziel erreicht oder gehalten haben 6 von 20 Indikatoren, 13 "
+                "haben es verfehlt, 1 ist nicht bewertbar. 5 Maßnahmen sind offen geblieben "
+                "(Gründe im Abschnitt „Was offen blieb und warum“).")
+    assert report.achievement_summary(res) == expected
+    html = str(report.conclusion(res))
+    # the Fazit sums up; the open measures by reason stand in "Was offen blieb" only
+    assert "Die größte Gruppe" not in html and "Ziel erreicht oder gehalten haben 6" in html
 
 
 def test_funding_gap_needs_the_funding_tag_and_unsecured_financing():
     view = pd.DataFrame({"funding_dependent": [True, True, True, False, False],
                          "financing": ["beantragt", "gesichert", None, "offen", None]})
     assert funding_gap(view).tolist() == [True, False, False, False, False]
+
+
+def test_recommendation_asks_to_secure_funding_only_where_it_is_missing(real_catalogue):
+    view = pd.DataFrame({"measure_id": ["WOH-M04", "SPR-M01", "ARB-M01"],
+                         "status": ["daueraufgabe"] * 3,
+                         "funding_dependent": [True, True, False],
+                         "financing": ["offen", "gesichert", None],
+                         "blocked": [False] * 3, "group": ["umgesetzt"] * 3})
+    res = SimpleNamespace(view=view, assessments=[], catalogue=real_catalogue, texts={},
+                          names_of=lambda ids: ", ".join(ids))
+    html = str(report.recommendations(res))
+    # SPR-M01 has its money, ARB-M01 needs none from outside: only WOH-M04 is a gap
+    assert ("<li>3 Daueraufgaben verstetigen; die Finanzierung sichern bei WOH-M04 "
+            "(Landes-/Bundesmittel nötig, nicht gesichert).</li>") in html
+    res.view = view.assign(financing=["gesichert", "gesichert", None])
+    assert "<li>3 Daueraufgaben verstetigen.</li>" in str(report.recommendations(res))

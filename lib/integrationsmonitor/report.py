@@ -823,10 +823,11 @@ def preface(res: ReportResults) -> HtmlBlock:
 
 
 def conclusion(res: ReportResults) -> HtmlBlock:
-    """The Fazit: in the final report first what remained open, counted by reason from the
-    data (:func:`open_summary`), then the coordinator's words if any; elsewhere only those."""
+    """The Fazit: in the final report first what the concept achieved, from the data
+    (:func:`achievement_summary`), then the coordinator's words if any; elsewhere only
+    those."""
     html = res.texts.get("fazit")
-    generated = open_summary(res) if res.report.kind == FINAL else ""
+    generated = achievement_summary(res) if res.report.kind == FINAL else ""
     if not (html or generated):
         return HtmlBlock("")
     return HtmlBlock('<h2 id="fazit">Fazit</h2>'
@@ -885,13 +886,8 @@ def key_messages(res: ReportResults) -> list[str]:
     n = len(res.assessments)
     best = sum(a.verdict.is_best for a in res.assessments)
     grey = sum(a.verdict.code == "nicht_bewertbar" for a in res.assessments)
-    reached = sum(a.verdict.code in ("erreicht", "gehalten") for a in res.assessments)
     if res.report.kind == FINAL or _term_over(res):
-        out.append(f"{reached} von {fmt.count(n, 'Indikator', 'Indikatoren', case='dat')} "
-                   f"{fmt.agree(reached, 'hat', 'haben')} das Ziel zum Ende der Laufzeit erreicht "
-                   f"oder gehalten; {n - reached - grey} nicht"
-                   + (f", {grey} {fmt.agree(grey, 'ist', 'sind')} nicht bewertbar" if grey
-                      else "") + ".")
+        out.append(indicator_outcome(res))
     else:
         out.append(f"{best} von {fmt.count(n, 'Indikator', 'Indikatoren', case='dat')} "
                    f"{fmt.agree(best, 'ist', 'sind')} auf Kurs oder am Ziel, "
@@ -1137,6 +1133,56 @@ def completion_by_goal(res: ReportResults) -> HtmlBlock:
         legend="Eine Maßnahme, die mehreren Zielen dient, zählt bei jedem dieser Ziele.")
 
 
+def achievement_summary(res: ReportResults) -> str:
+    """What the concept achieved by the end of its term, in three sentences: measures done,
+    indicators at their target, what continues and what stayed open (the figures of the
+    sections before it, not their sentences)."""
+    total = res.rates[res.rates["ak_id"] == "Gesamt"].iloc[0]
+    done, base = int(total["umgesetzt"]), int(total["base"])
+    out = [f"Zum Ende der Laufzeit am {fmt.date(res.period.end)} sind {fmt.number(done)} der "
+           f"{fmt.count(base, 'Maßnahme', 'Maßnahmen', case='gen')}, die für die "
+           "Umsetzungsquote zählen, umgesetzt oder als Daueraufgabe etabliert "
+           f"({fmt.percent(total['rate'])})."]
+    n = len(res.assessments)
+    grey = sum(a.verdict.code == "nicht_bewertbar" for a in res.assessments)
+    reached = sum(a.verdict.code in ("erreicht", "gehalten") for a in res.assessments)
+    out.append(f"Ihr Ziel erreicht oder gehalten {fmt.agree(reached, 'hat', 'haben')} "
+               f"{reached} von {fmt.count(n, 'Indikator', 'Indikatoren', case='dat')}, "
+               f"{n - reached - grey} {fmt.agree(n - reached - grey, 'hat', 'haben')} es "
+               "verfehlt" + (f", {grey} {fmt.agree(grey, 'ist', 'sind')} nicht bewertbar"
+                             if grey else "") + ".")
+    lasting = int((res.view["status"] == "daueraufgabe").sum())
+    still = sum(c for _, c in _open_counts(res))
+    rest = []
+    if lasting:
+        rest.append(f"{fmt.count(lasting, 'Maßnahme läuft', 'Maßnahmen laufen')} als "
+                    "Daueraufgabe weiter")
+    if still:
+        rest.append(f"{fmt.count(still, 'Maßnahme ist', 'Maßnahmen sind')} offen geblieben "
+                    "(Gründe im Abschnitt „Was offen blieb und warum“)")
+    if rest:
+        out.append("; ".join(rest) + ".")
+    return " ".join(out)
+
+
+def indicator_outcome(res: ReportResults) -> str:
+    """How many indicators reached or held their target at the end of the term."""
+    n = len(res.assessments)
+    grey = sum(a.verdict.code == "nicht_bewertbar" for a in res.assessments)
+    reached = sum(a.verdict.code in ("erreicht", "gehalten") for a in res.assessments)
+    return (f"{reached} von {fmt.count(n, 'Indikator', 'Indikatoren', case='dat')} "
+            f"{fmt.agree(reached, 'hat', 'haben')} das Ziel zum Ende der Laufzeit erreicht "
+            f"oder gehalten; {n - reached - grey} nicht"
+            + (f", {grey} {fmt.agree(grey, 'ist', 'sind')} nicht bewertbar" if grey else "")
+            + ".")
+
+
+def _open_counts(res: ReportResults) -> list[tuple[str, int]]:
+    from integrationsmonitor.data_annex import open_reason_counts
+
+    return open_reason_counts(res)
+
+
 def continuing_tasks(res: ReportResults) -> HtmlBlock:
     """Measures that continue after the term as Daueraufgabe, with their financing."""
     v = res.view[res.view["status"] == "daueraufgabe"]
@@ -1150,14 +1196,15 @@ def continuing_tasks(res: ReportResults) -> HtmlBlock:
     tag = res.catalogue.narrative.funding_tag
     # "keine Angabe" is reported as such; whether it can be a funding gap depends on the
     # concept's funding tag (measure_status.funding_gap).
+    none = fmt.number(len(unknown))
     remark = "" if unknown.empty else (
-        f" Von den {fmt.number(len(unknown))} ohne Angabe "
-        + (f"braucht keine {tag}." if dependent == 0 else
-           f"{fmt.agree(dependent, 'braucht', 'brauchen')} {fmt.number(dependent)} {tag}; "
-           "die Angabe ist beim Arbeitskreis zu erfragen."))
+        f" Keine der {none} ohne Angabe braucht {tag}." if dependent == 0 else
+        f" {fmt.number(dependent)} der {none} ohne Angabe "
+        f"{fmt.agree(dependent, 'braucht', 'brauchen')} {tag}; die Angabe ist beim "
+        "Arbeitskreis zu erfragen.")
     lead = ("<p>" + fmt.count(len(v), "Maßnahme läuft", "Maßnahmen laufen") + " als "
-            "Daueraufgabe weiter; Finanzierung: " + "; ".join(
-                f"{text(k)} {fmt.number(n)}" for k, n in counts.items()) + "."
+            "Daueraufgabe weiter. Finanzierung laut Statusbogen: " + ", ".join(
+                f"{text(k)} bei {fmt.number(n)}" for k, n in counts.items()) + "."
             + text(remark) + "</p>")
     return HtmlBlock(lead) + table(v, [
         ("measure_id", "ID", lambda r: text(r["measure_id"])),
@@ -1236,8 +1283,14 @@ def recommendations(res: ReportResults) -> HtmlBlock:
                      f"und {fmt.agree(len(blocked), 'ist', 'sind')} nicht umgesetzt: {ids}.")
     lasting = res.view[res.view["status"] == "daueraufgabe"]
     if len(lasting):
-        items.append(f"{fmt.count(len(lasting), 'Daueraufgabe', 'Daueraufgaben')} "
-                     "verstetigen und ihre Finanzierung über die Laufzeit hinaus sichern.")
+        # Funding to secure only where it is missing (measure_status.funding_gap), not for
+        # tasks whose money is secured or that need none from outside.
+        gap = lasting[funding_gap(lasting)]
+        items.append(f"{fmt.count(len(lasting), 'Daueraufgabe', 'Daueraufgaben')} verstetigen"
+                     + ("" if gap.empty else
+                        f"; die Finanzierung sichern bei {res.names_of(gap['measure_id'])} "
+                        f"({res.catalogue.narrative.funding_tag} nötig, nicht gesichert)")
+                     + ".")
     grey = [a for a in res.assessments if a.verdict.code == "nicht_bewertbar"]
     if grey:
         items.append("Nicht bewertbare Ziele klären: " + "; ".join(
