@@ -324,14 +324,18 @@ def test_a_setback_from_an_earlier_better_value_is_named_in_the_verdict():
     assert fell.verdict.reason == (
         "Mit 40,0\xa0% liegt der Wert deutlich hinter dem Zielpfad (50\xa0% des bis zum "
         "Stichtag erwarteten Weges; Zielpfad 50,0\xa0%, Ziel 80,0\xa0% bis 30.06.2021). "
-        "Am 30.06.2019 lag er schon bei 60,0\xa0%.")
+        "Am 30.06.2019 war der Wert mit 60,0\xa0% besser.")
     # The best earlier value is named, also when it is not the previous one (BIL-I4: 100 %
     # on 31.12.2019, 0 % since).
     twice = assess(ind, pd.Series({b: 0.3, D1: 0.6, D2: 0.35, d3: 0.4}), d3, 0.9, 0.6)
-    assert twice.verdict.reason.endswith(" Am 30.06.2019 lag er schon bei 60,0\xa0%.")
+    assert twice.verdict.reason.endswith(" Am 30.06.2019 war der Wert mit 60,0\xa0% besser.")
     # Rising, or falling back right after the baseline (the reason names the baseline): no
     # further sentence.
     rose = assess(ind, pd.Series({b: 0.3, D1: 0.35, D2: 0.4}), D2, 0.9, 0.6)
-    assert "lag er schon" not in rose.verdict.reason
+    assert "besser." not in rose.verdict.reason
     back = assess(ind, pd.Series({D1: 0.3, D2: 0.2}), D2, 0.9, 0.6)
-    assert back.verdict.code == "verschlechtert" and "lag er schon" not in back.verdict.reason
+    assert back.verdict.code == "verschlechtert" and "besser." not in back.verdict.reason
+    # Lower is better (a gap): 25 % on 30.06.2019 was better than 28 % now.
+    gap = _indicator(direction="negative", target=0.1)
+    grew = assess(gap, pd.Series({b: 0.3, D1: 0.25, D2: 0.28}), D2, 0.9, 0.6)
+    assert grew.verdict.reason.endswith(" Am 30.06.2019 war der Wert mit 25,0\xa0% besser.")

@@ -348,7 +348,7 @@ def test_final_report_names_every_indicator_with_its_achievement(rendered):
 
 def test_coordinators_own_texts_appear_where_named(rendered):
     html = (rendered / "2021-H1" / "report.html").read_text(encoding="utf-8")
-    assert "Vorwort</h2>" in html and "Mit diesem Bericht endet die Laufzeit" in html
+    assert "Vorwort</h2>" in html and "dies ist der letzte" in html
     assert "lange Wartezeiten auf Kursplätze" in html and "Fazit</h2>" in html
     other = (rendered / "2020-H2" / "report.html").read_text(encoding="utf-8")
     assert "Vorwort</h2>" not in other and "own-text" not in other

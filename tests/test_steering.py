@@ -127,12 +127,12 @@ def test_indicator_behind_names_its_stalled_measures_and_refers_to_their_own_poi
     points = _points(real_catalogue, H1_19, hist, [red])
     assert [(p.nr, p.kind, p.subject.split(":")[0]) for p in points] == [
         (1, "Indikator", "TEI-I2"), (2, "Maßnahme", "TEI-M02")]
-    assert points[0].proposal == ("Maßnahme TEI-M03 neu terminieren oder streichen; "
+    assert points[0].proposal == ("Maßnahme TEI-M03 neu terminieren; "
                                   "Entscheidung unter Punkt 2 (TEI-M02)")
     assert points[0].to_decide
     # Only measures without a point of their own: the brief can merge the proposal.
     alone = _points(real_catalogue, H1_19, hist[hist["measure_id"] == "TEI-M03"], [red])[0]
-    assert alone.proposal == "Maßnahme TEI-M03 neu terminieren oder streichen"
+    assert alone.proposal == "Maßnahme TEI-M03 neu terminieren"
     assert (alone.template, alone.measures) == (PROPOSALS["stalled_behind"], ("TEI-M03",))
 
 
@@ -310,12 +310,11 @@ def test_decisions_asked_merge_proposals_that_differ_only_in_their_measures():
                              template=PROPOSALS["stalled_behind"] if measures else None,
                              measures=measures)
 
-    points = [point(1, "Maßnahme TEI-M13 neu terminieren oder streichen", "TEI-M13"),
-              point(2, "Maßnahmen BIL-M05, BIL-M08 neu terminieren oder streichen",
-                    "BIL-M05", "BIL-M08"),
+    points = [point(1, "Maßnahme TEI-M13 neu terminieren", "TEI-M13"),
+              point(2, "Maßnahmen BIL-M05, BIL-M08 neu terminieren", "BIL-M05", "BIL-M08"),
               point(3, "Zielwert überprüfen oder Maßnahmen verstärken")]
     html = str(decisions_asked(SimpleNamespace(steering=points)))
-    assert ("<strong>Maßnahmen BIL-M05, BIL-M08, TEI-M13 neu terminieren oder streichen"
+    assert ("<strong>Maßnahmen BIL-M05, BIL-M08, TEI-M13 neu terminieren"
             "</strong> (Punkte 1, 2)") in html
     assert "Zur Kenntnis" not in html
 
@@ -328,3 +327,47 @@ def test_decisions_so_far_read_as_sentences():
                        "Nr. 2020-02 vom 12.05.2020: Mittel bewilligt"), "Vorschlag", 45)
     assert p.decisions_text == ("Nr. 2019-03 vom 20.11.2019: Anträge werden gestellt. "
                                 "Nr. 2020-02 vom 12.05.2020: Mittel bewilligt.")
+
+
+def test_a_measure_that_moved_forward_is_no_cause_and_a_count_names_only_its_measures(
+        real_catalogue):
+    # TEI-M03 moved forward (nicht begonnen → in Planung): no cause of TEI-I2 being behind.
+    hist = _history([("2018-H2", "TEI-M03", "nicht_begonnen", 0, None),
+                     ("2019-H1", "TEI-M03", "in_planung", 10, None)])
+    red = _assessed(_count(), [0, 0], H1_19)
+    point = _points(real_catalogue, H1_19, hist, [red])[0]
+    assert point.proposal == PROPOSALS["far_behind"]
+    # An indicator that counts named measures (``measures:``) looks at those only: TEI-M02
+    # stalls, but this count is of TEI-M03's events.
+    hist = _history([("2018-H2", "TEI-M02", "nicht_begonnen", 0, None),
+                     ("2019-H1", "TEI-M02", "nicht_begonnen", 0, None)])
+    events = _assessed(_count(measures=("TEI-M03",)), [0, 0], H1_19)
+    point = next(p for p in _points(real_catalogue, H1_19, hist, [events])
+                 if p.kind == "Indikator")
+    assert point.proposal == PROPOSALS["far_behind"]
+
+
+def test_watched_indicator_names_the_points_of_its_suspended_measures(real_catalogue):
+    # BIL-I5 counts BIL-M05 and BIL-M08, both suspended for lack of funds (own points).
+    hist = _history([("2019-H1", "BIL-M05", "ausgesetzt_mittel", 30, "offen"),
+                     ("2019-H1", "BIL-M08", "ausgesetzt_mittel", 30, "beantragt")])
+    yellow = _assessed(_count(id="BIL-I5", goals=("BIL-Z5",), measures=("BIL-M05", "BIL-M08"),
+                              target=9.0), [0, 2], H1_19)  # path 3 by 30.06.2019: 67 %
+    assert yellow.verdict.code == "hinter_zielpfad"
+    points = _points(real_catalogue, H1_19, hist, [yellow])
+    funds = {p.subject.split(":")[0]: p.nr for p in points if p.kind == "Finanzierung"}
+    watch = next(p for p in points if p.kind == "Indikator")
+    assert watch.proposal == (
+        PROPOSALS["behind"] + f"; Entscheidung unter den Punkten {funds['BIL-M05']} (BIL-M05), "
+        f"{funds['BIL-M08']} (BIL-M08)")
+    assert not watch.to_decide
+
+
+def test_at_the_end_of_the_term_every_unfinished_measure_is_a_point(real_catalogue):
+    end = Period.parse("2021-H1")
+    hist = _history([("2020-H2", "SPR-M02", "in_planung", 10, None),
+                     ("2021-H1", "SPR-M02", "in_umsetzung", 60, None)])
+    points = _points(real_catalogue, end, hist)
+    p = next(p for p in points if p.subject.startswith("SPR-M02"))
+    assert p.reason == "zum Ende der Laufzeit nicht abgeschlossen: „in Umsetzung“ (Stand 60\xa0%)"
+    assert p.proposal == PROPOSALS["stalled_end"] and p.since == end

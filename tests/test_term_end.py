@@ -86,7 +86,7 @@ def test_fazit_says_what_the_concept_achieved(end_of_term):
     expected = ("Zum Ende der Laufzeit am 30.06.2021 sind 37 der 45 Maßnahmen, die für die "
                 "Umsetzungsquote zählen, umgesetzt oder als Daueraufgabe etabliert "
                 "(82,2\xa0%). Ihr Ziel erreicht oder gehalten haben 6 von 20 Indikatoren, 13 "
-                "haben es verfehlt, 1 ist nicht bewertbar. 5 Maßnahmen sind offen geblieben "
+                "haben es verfehlt, 1 ist nicht bewertbar. 5 Maßnahmen sind nicht umgesetzt "
                 "(Gründe im Abschnitt „Was offen blieb und warum“).")
     assert report.achievement_summary(res) == expected
     html = str(report.conclusion(res))

@@ -127,8 +127,9 @@ def table(rows: pd.DataFrame, columns: Sequence[Column], caption: str | None = N
 
 
 # A table of at most this many rows is not split across pages (print style: table.short):
-# a lone "Personen nach Geschlecht" header with two rows on one page and two on the next.
-SHORT_TABLE_ROWS = 6
+# no "Personen nach Geschlecht" with two rows on one page and two on the next, nor the eight
+# Verbandsgemeinden split after two.
+SHORT_TABLE_ROWS = 10
 
 
 def _short(rows: int) -> str:

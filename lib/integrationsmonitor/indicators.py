@@ -599,8 +599,9 @@ def _with_setback(ind: Indicator, verdict: Verdict, valid: pd.Series, base_date:
     if not worse(ind.direction, current, float(best)):
         return verdict
     day = max(d for d, v in earlier.items() if v == best)  # the latest, if reached twice
-    return replace(verdict, reason=f"{verdict.reason} Am {fmt.date(day)} lag er schon bei "
-                                   f"{ind.format(float(best), case='dat')}.")
+    # "besser", not "schon bei": a gap that grew reads the same way as a share that fell
+    return replace(verdict, reason=f"{verdict.reason} Am {fmt.date(day)} war der Wert mit "
+                                   f"{ind.format(float(best), case='dat')} besser.")
 
 
 def _baseline(ind: Indicator, valid: pd.Series, baseline_day: dt.date | None

@@ -1068,10 +1068,10 @@ def kreistag_requests(res: ReportResults) -> HtmlBlock:
         # indicator fell short.
         n = len(res.assessments)
         missed_text = ("" if not missed else
-                       f", ebenso den Indikator, dessen Zielwert nicht erreicht ist (1 von {n})"
-                       if missed == 1 else
-                       f", ebenso die {missed} von {n} Indikatoren, deren Zielwert nicht "
-                       "erreicht ist")
+                       f" und den Indikator, dessen Zielwert nicht erreicht ist (1 von {n}), "
+                       "fortschreibt oder begründet aufgibt" if missed == 1 else
+                       f" und die {missed} von {n} Indikatoren, deren Zielwert nicht erreicht "
+                       "ist, fortschreibt oder begründet aufgibt")
         items.append("ein Folgekonzept in Auftrag zu geben, das die Empfehlungen dieses "
                      f"Berichts aufnimmt{missed_text}")
         if len(unfunded):
@@ -1158,7 +1158,7 @@ def achievement_summary(res: ReportResults) -> str:
         rest.append(f"{fmt.count(lasting, 'Maßnahme läuft', 'Maßnahmen laufen')} als "
                     "Daueraufgabe weiter")
     if still:
-        rest.append(f"{fmt.count(still, 'Maßnahme ist', 'Maßnahmen sind')} offen geblieben "
+        rest.append(f"{fmt.count(still, 'Maßnahme ist', 'Maßnahmen sind')} nicht umgesetzt "
                     "(Gründe im Abschnitt „Was offen blieb und warum“)")
     if rest:
         out.append("; ".join(rest) + ".")

@@ -49,7 +49,8 @@ RULES = (
          "gehalten", "steering"),
     Rule("Maßnahme", "jede Maßnahme, die in diesem und im vorigen Halbjahr „nicht begonnen“, "
          "„in Planung“ oder „verzögert“ ist, ohne Fortschritt (Status nicht vorwärts, "
-         "Fortschritt in Prozent nicht gestiegen)", "term"),
+         "Fortschritt in Prozent nicht gestiegen); am Ende der Laufzeit jede Maßnahme, die "
+         "nicht abgeschlossen ist (auch „in Umsetzung“)", "term"),
     Rule("Finanzierung", "jede wegen fehlender Mittel ausgesetzte Maßnahme", "funding"),
     Rule("Lieferung", "jede fehlende Lieferung: der Statusbogen eines Arbeitskreises; die "
          "Extrakte von Sozialamt und Jobcenter, wenn Indikatoren auf ihnen beruhen",
@@ -67,9 +68,9 @@ PROPOSALS = {
     # {measures}: "Maßnahme BIL-M05" / "Maßnahmen BIL-M05, BIL-M08" (those without a point
     # of their own; for those with one, the point refers to it: see steering_points)
     "blocked_behind": "Mittel beantragen: {measures}",
-    "stalled_behind": "{measures} neu terminieren oder streichen",
+    "stalled_behind": "{measures} neu terminieren",
     # Every cause has a point of its own, where the decision is asked: only noted here.
-    "decided_there": "Entscheidung unter {points} ({measures})",
+    "decided_there": "Entscheidung unter {points}",
     "far_behind": "Zielwert überprüfen oder Maßnahmen verstärken",
     # Not a decision: listed "zur Kenntnis" (SteeringPoint.to_decide False).
     "behind": "Beobachten; der Arbeitskreis berichtet zum nächsten Stichtag über die "
@@ -203,21 +204,29 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
         aks = {goal_ak[g] for g in ind.goals} or ({ind.scope["ak"]} if "ak" in ind.scope
                                                   else set())
         ak = next(iter(aks)) if len(aks) == 1 else None
-        linked = set().union(*(measures_of_goal.get(g, set()) for g in ind.goals)) \
-            if ind.goals else (set(view.loc[view["ak_id"] == ak, "measure_id"]) if ak else set())
+        # The measures behind the indicator: those it counts, else those of its goals, else
+        # those of its AK.
+        linked = set(ind.measures) or (
+            set().union(*(measures_of_goal.get(g, set()) for g in ind.goals)) if ind.goals
+            else (set(view.loc[view["ak_id"] == ak, "measure_id"]) if ak else set()))
         mine = view[view["measure_id"].isin(linked)]
-        affected = None
+        # Causes: suspended for lack of funds, else stalled without progress this half-year
+        # (a measure that moved forward is no cause).
+        blocked = mine[mine["blocked"]]
+        stalled = mine[mine["status"].isin(STALLED)
+                       & mine.get("change", pd.Series(index=mine.index)).ne("vorwärts")]
+        affected = blocked if len(blocked) else (stalled if len(stalled) else None)
         if v.code == "nicht_erreicht":
-            key = "end_missed"
+            key, affected = "end_missed", None
         elif v.code in ("verschlechtert", "nicht_gehalten"):
-            key = "worse" if ak else "worse_all"
+            key, affected = ("worse" if ak else "worse_all"), None
         elif v.code == "hinter_zielpfad":
             # with no single AK in charge, the steering body is: no AK is named
             key = "behind" if ak else "behind_all"
-        elif mine["blocked"].any():
-            key, affected = "blocked_behind", mine[mine["blocked"]]
-        elif mine["status"].isin(STALLED).any():
-            key, affected = "stalled_behind", mine[mine["status"].isin(STALLED)]
+        elif len(blocked):
+            key = "blocked_behind"
+        elif len(stalled):
+            key = "stalled_behind"
         else:
             key = "far_behind"
         proposal = PROPOSALS[key]
@@ -228,13 +237,26 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
                     _decisions_for(decisions, linked), proposal, SEVERITY[v.code],
                     not key.startswith("behind")))
 
-    # (3) measures stalled in this and the previous half-year without progress
+    # (3) measures stalled in this and the previous half-year without progress; at the end
+    # of the term every measure not finished (its decision: carry over or drop)
     vocab = catalogue.vocab.status.set_index("code")
+    at_end = period.end >= catalogue.term_end
     for r in view.itertuples():
-        if previous_view is None or r.status not in STALLED:
+        unfinished = r.status in STALLED or (at_end and r.status == "in_umsetzung")
+        if previous_view is None or not unfinished:
             continue
         run = _stall_run(history, r.measure_id, period, vocab)
-        if len(run) < 2:
+        if len(run) < 2 and not at_end:
+            continue
+        if len(run) < 2:  # moving at the end of the term, but not finished
+            pct = "" if pd.isna(r.progress_pct) else \
+                f" (Stand {fmt.number(r.progress_pct)}\xa0%)"
+            in_status = status_run(history, r.measure_id, period)
+            raw.append(("Maßnahme", f"{r.measure_id}: {r.text}",
+                        f"zum Ende der Laufzeit nicht abgeschlossen: „{r.status_label}“{pct}",
+                        Period.parse(in_status[0]), r.ak_id,
+                        _decisions_for(decisions, {r.measure_id}),
+                        PROPOSALS["stalled_end"], SEVERITY["stalled"]))
             continue
         # "seit" counts the half-years in *this* status (status_run, the one rule of the
         # column "Halbjahre im Status"); a longer stall in another stalled status is named
@@ -262,7 +284,7 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
         raw.append(("Maßnahme", f"{r.measure_id}: {r.text}", reason,
                     Period.parse(in_status[0]), r.ak_id,
                     _decisions_for(decisions, {r.measure_id}),
-                    PROPOSALS["stalled_end" if period.end >= catalogue.term_end else "stalled"],
+                    PROPOSALS["stalled_end" if at_end else "stalled"],
                     SEVERITY["stalled_long" if len(run) >= 3 else "stalled"]))
 
     # (4) measures suspended for lack of funds
@@ -319,14 +341,16 @@ def _refer_to_measure_points(point: SteeringPoint, cause: tuple[str, list[str]],
     key, measures = cause
     own = {p.subject.split(":")[0]: p.nr for p in points if p.kind in ("Maßnahme",
                                                                        "Finanzierung")}
-    there = [m for m in measures if m in own]
+    there = sorted((own[m], m) for m in measures if m in own)
     here = [m for m in measures if m not in own]
     refer = ""
     if there:
-        nrs = sorted({own[m] for m in there})
         refer = PROPOSALS["decided_there"].format(
-            points=f"{'Punkt' if len(nrs) == 1 else 'den Punkten'} {fmt.number_ranges(nrs)}",
-            measures=", ".join(there))
+            points=("Punkt " if len(there) == 1 else "den Punkten ")
+            + ", ".join(f"{nr} ({m})" for nr, m in there))
+    if key.startswith("behind"):  # watched, no decision: the causes' points are named
+        return replace(point, proposal=f"{point.proposal}; {refer}" if refer
+                       else point.proposal)
     if not here:
         return replace(point, proposal=refer, to_decide=False)
     proposal = PROPOSALS[key].format(measures=measures_words(here))
