@@ -295,6 +295,10 @@ def test_reports_to_the_kreistag_carry_no_internal_terms(rendered, period):
     _, flat = _pdf_text(rendered / period / "report.pdf")
     for term in ("Commit", ".duckdb", "SHA-256", "Pseudonym", "ergebnis.pkl", "Pp."):
         assert term not in flat, term
+    # the laws behind the case figures are named in full on the first page
+    first = flat[:flat.find("Seite 1 von")]
+    assert "Asylbewerberleistungsgesetz (AsylbLG)" in first, period
+    assert "Grundsicherung für Arbeitsuchende (SGB II)" in first, period
 
 
 ID = r"\b[A-Z]{3}-[IMZ]\d+\b"

@@ -912,9 +912,13 @@ def key_messages(res: ReportResults) -> list[str]:
             since = (f"gegenüber dem {fmt.date(compare)}" if res.report.kind != FINAL
                      or days.previous is None else
                      f"seit dem {fmt.date(compare)}, dem ersten Stichtag der Laufzeit")
+            # The Kreistag reads the laws' names once in full; the Lenkungsgruppe knows them.
+            laws = ("Leistungen nach AsylbLG oder SGB II" if res.report.kind == HALF_YEAR
+                    else "Leistungen nach dem Asylbewerberleistungsgesetz (AsylbLG) oder "
+                    "Grundsicherung für Arbeitsuchende (SGB II)")
             out.append(f"Am {fmt.date(days.current)} erhielten "
                        f"{t.display.at['Gesamt', days.current]} Personen der Zielgruppe "
-                       f"Leistungen nach AsylbLG oder SGB II ({_signed(diff)} {since}).")
+                       f"{laws} ({_signed(diff)} {since}).")
     blocked = int(res.view["blocked"].sum())
     if blocked:
         out.append(f"{fmt.count(blocked, 'Maßnahme', 'Maßnahmen')} "
