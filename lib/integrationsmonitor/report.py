@@ -946,7 +946,7 @@ def decisions_asked(res: ReportResults) -> HtmlBlock:
 
     def grouped(points) -> str:
         # One line per kind of proposal: proposals that differ only in their measures merge
-        # ("Maßnahmen BIL-M05, TEI-M13 neu terminieren oder streichen").
+        # ("Maßnahmen BIL-M05, TEI-M13 neu terminieren").
         groups: dict[str, tuple[list[int], set[str]]] = {}
         for p in points:
             nrs, measures = groups.setdefault(p.template or p.proposal, ([], set()))
@@ -1147,16 +1147,16 @@ def achievement_summary(res: ReportResults) -> str:
            f"{fmt.count(base, 'Maßnahme', 'Maßnahmen', case='gen')}, die für die "
            "Umsetzungsquote zählen, umgesetzt oder als Daueraufgabe etabliert "
            f"({fmt.percent(total['rate'])})."]
-    n = len(res.assessments)
-    grey = sum(a.verdict.code == "nicht_bewertbar" for a in res.assessments)
-    reached = sum(a.verdict.code in ("erreicht", "gehalten") for a in res.assessments)
+    n, reached, grey = _outcome_counts(res)
     out.append(f"Ihr Ziel erreicht oder gehalten {fmt.agree(reached, 'hat', 'haben')} "
                f"{reached} von {fmt.count(n, 'Indikator', 'Indikatoren', case='dat')}, "
                f"{n - reached - grey} {fmt.agree(n - reached - grey, 'hat', 'haben')} es "
                "verfehlt" + (f", {grey} {fmt.agree(grey, 'ist', 'sind')} nicht bewertbar"
                              if grey else "") + ".")
+    from integrationsmonitor.data_annex import open_reason_counts
+
     lasting = int((res.view["status"] == "daueraufgabe").sum())
-    still = sum(c for _, c in _open_counts(res))
+    still = sum(c for _, c in open_reason_counts(res))
     rest = []
     if lasting:
         rest.append(f"{fmt.count(lasting, 'Maßnahme läuft', 'Maßnahmen laufen')} als "
@@ -1171,9 +1171,7 @@ def achievement_summary(res: ReportResults) -> str:
 
 def indicator_outcome(res: ReportResults) -> str:
     """How many indicators reached or held their target at the end of the term."""
-    n = len(res.assessments)
-    grey = sum(a.verdict.code == "nicht_bewertbar" for a in res.assessments)
-    reached = sum(a.verdict.code in ("erreicht", "gehalten") for a in res.assessments)
+    n, reached, grey = _outcome_counts(res)
     return (f"{reached} von {fmt.count(n, 'Indikator', 'Indikatoren', case='dat')} "
             f"{fmt.agree(reached, 'hat', 'haben')} das Ziel zum Ende der Laufzeit erreicht "
             f"oder gehalten; {n - reached - grey} nicht"
@@ -1181,10 +1179,12 @@ def indicator_outcome(res: ReportResults) -> str:
             + ".")
 
 
-def _open_counts(res: ReportResults) -> list[tuple[str, int]]:
-    from integrationsmonitor.data_annex import open_reason_counts
-
-    return open_reason_counts(res)
+def _outcome_counts(res: ReportResults) -> tuple[int, int, int]:
+    """The indicators: in all, those that reached or held their target, those not
+    assessable."""
+    codes = [a.verdict.code for a in res.assessments]
+    return (len(codes), sum(c in ("erreicht", "gehalten") for c in codes),
+            codes.count("nicht_bewertbar"))
 
 
 def continuing_tasks(res: ReportResults) -> HtmlBlock:

@@ -213,8 +213,7 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
         # Causes: suspended for lack of funds, else stalled without progress this half-year
         # (a measure that moved forward is no cause).
         blocked = mine[mine["blocked"]]
-        stalled = mine[mine["status"].isin(STALLED)
-                       & mine.get("change", pd.Series(index=mine.index)).ne("vorwärts")]
+        stalled = mine[mine["status"].isin(STALLED) & mine["change"].ne("vorwärts")]
         affected = blocked if len(blocked) else (stalled if len(stalled) else None)
         if v.code == "nicht_erreicht":
             key, affected = "end_missed", None
@@ -248,25 +247,17 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
         run = _stall_run(history, r.measure_id, period, vocab)
         if len(run) < 2 and not at_end:
             continue
-        if len(run) < 2:  # moving at the end of the term, but not finished
-            pct = "" if pd.isna(r.progress_pct) else \
-                f" (Stand {fmt.number(r.progress_pct)}\xa0%)"
-            in_status = status_run(history, r.measure_id, period)
-            raw.append(("Maßnahme", f"{r.measure_id}: {r.text}",
-                        f"zum Ende der Laufzeit nicht abgeschlossen: „{r.status_label}“{pct}",
-                        Period.parse(in_status[0]), r.ak_id,
-                        _decisions_for(decisions, {r.measure_id}),
-                        PROPOSALS["stalled_end"], SEVERITY["stalled"]))
-            continue
         # "seit" counts the half-years in *this* status (status_run, the one rule of the
         # column "Halbjahre im Status"); a longer stall in another stalled status is named
         # beside it, so the reason never stretches one status over earlier ones.
         in_status = status_run(history, r.measure_id, period)
         pct = "" if pd.isna(r.progress_pct) else \
             f" (Stand {fmt.number(r.progress_pct)}\xa0%)"
-        reason = (f"seit {fmt.count(len(in_status), 'Halbjahr', 'Halbjahre', case='dat')} "
-                  f"„{r.status_label}“{pct}")
-        if len(run) > len(in_status):
+        status = f"„{r.status_label}“{pct}"
+        held = f"seit {fmt.count(len(in_status), 'Halbjahr', 'Halbjahre', case='dat')} {status}"
+        if len(run) < 2:  # moving at the end of the term, but not finished
+            reason = f"zum Ende der Laufzeit nicht abgeschlossen: {status}"
+        elif len(run) > len(in_status):
             before = Period.parse(run[0])
             earlier = history[(history["measure_id"] == r.measure_id)
                               & history["period"].between(before.id, period.id)
@@ -274,13 +265,13 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
             labels = " bzw. ".join(f"„{catalogue.vocab.status_label(s)}“"
                                    for s in dict.fromkeys(earlier.sort_values("period")
                                                           ["status"]))
-            reason += (f", davor {labels}: zusammen "
-                       f"{fmt.count(len(run), 'Halbjahr', 'Halbjahre')} ohne Fortschritt")
+            reason = (f"{held}, davor {labels}: zusammen "
+                      f"{fmt.count(len(run), 'Halbjahr', 'Halbjahre')} ohne Fortschritt")
         elif len(run) < len(in_status):
-            reason += (f", seit {fmt.count(len(run), 'Halbjahr', 'Halbjahre', case='dat')} "
-                       "ohne Fortschritt")
+            reason = (f"{held}, seit {fmt.count(len(run), 'Halbjahr', 'Halbjahre', case='dat')}"
+                      " ohne Fortschritt")
         else:
-            reason += ", ohne Fortschritt"
+            reason = f"{held}, ohne Fortschritt"
         raw.append(("Maßnahme", f"{r.measure_id}: {r.text}", reason,
                     Period.parse(in_status[0]), r.ak_id,
                     _decisions_for(decisions, {r.measure_id}),
@@ -328,19 +319,20 @@ def steering_points(catalogue: Catalogue, period: Period, previous: Period | Non
     order = {r.kind: i for i, r in enumerate(RULES)}
     raw.sort(key=lambda p: (-p[7], p[3].id if p[3] else "9999", order[p[0]], p[1]))
     points = [SteeringPoint(i, *p) for i, p in enumerate(raw, start=1)]
-    return [_refer_to_measure_points(p, causes[p.subject], points) if p.subject in causes
+    own = {p.subject.split(":")[0]: p.nr for p in points if p.kind in ("Maßnahme",
+                                                                       "Finanzierung")}
+    return [_refer_to_measure_points(p, causes[p.subject], own) if p.subject in causes
             else p for p in points]
 
 
 def _refer_to_measure_points(point: SteeringPoint, cause: tuple[str, list[str]],
-                             points: list[SteeringPoint]) -> SteeringPoint:
+                             own: dict[str, int]) -> SteeringPoint:
     """An indicator behind because of stalled or suspended measures: the decision about a
     measure that has a point of its own is asked there, and this point refers to it, so that
     no decision is asked twice; the other measures are named in this point's proposal (never
-    the goal's measures as a whole, some of which may be done)."""
+    the goal's measures as a whole, some of which may be done). ``own``: the number of the
+    point of each measure that has one."""
     key, measures = cause
-    own = {p.subject.split(":")[0]: p.nr for p in points if p.kind in ("Maßnahme",
-                                                                       "Finanzierung")}
     there = sorted((own[m], m) for m in measures if m in own)
     here = [m for m in measures if m not in own]
     refer = ""
