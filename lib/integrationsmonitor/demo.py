@@ -266,12 +266,8 @@ def _date_imports(con, cal: ReportingCalendar) -> None:
     for p in cal.periods:
         con.execute("UPDATE import_log SET imported_at = ? WHERE kind = 'status' AND period = ?",
                     [dt.datetime.combine(p.stichtag + dt.timedelta(days=21), at_nine), p.id])
-    for (day,) in con.execute("SELECT DISTINCT period FROM import_log "
-                              "WHERE kind LIKE 'extract-%'").fetchall():
-        stichtag = dt.date.fromisoformat(day)
-        con.execute("UPDATE import_log SET imported_at = ? WHERE kind LIKE 'extract-%' "
-                    "AND period = ?",
-                    [dt.datetime.combine(stichtag + dt.timedelta(days=28), at_nine), day])
+    con.execute("UPDATE import_log SET imported_at = CAST(period AS DATE) + INTERVAL 28 DAY "
+                "+ INTERVAL 9 HOUR WHERE kind LIKE 'extract-%'")  # an extract's period: its day
     last = max(d.decided_on for d in demo_decisions())
     con.execute("UPDATE import_log SET imported_at = ? WHERE kind = 'decisions'",
                 [dt.datetime.combine(last + dt.timedelta(days=1), at_nine)])
